@@ -1,0 +1,3 @@
+"""perpdex: funding-rate arbitrage across perpetual-futures DEXs."""
+
+__version__ = "0.1.0"

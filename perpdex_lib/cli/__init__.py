@@ -1,0 +1,1 @@
+"""The `perpdex` command (typer + rich). Each sub-command group lives in its own module."""

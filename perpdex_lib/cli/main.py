@@ -1,0 +1,25 @@
+"""Entry point of the `perpdex` console script."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from perpdex_lib.cli import db, market, sim
+
+app = typer.Typer(help="perpdex: funding-rate arbitrage across perpetual DEXs.", no_args_is_help=True)
+app.add_typer(db.app, name="db", help="Local PostgreSQL and the warehouse schema.")
+app.add_typer(sim.app, name="sim", help="The venue simulator.")
+app.add_typer(market.app, name="market", help="Public market data from the venues.")
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+if __name__ == "__main__":
+    app()
