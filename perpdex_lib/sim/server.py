@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,10 @@ from perpdex_lib.sim.context import SimContext, fmt
 from perpdex_lib.sim.faults import FaultConfig, FaultInjector
 from perpdex_lib.sim.model import MarketModel
 
+log = logging.getLogger(__name__)
+
 ADMIN_OFFSET = 0  # admin at base_port, venues at base_port + 1 + index in Venue order
+CTX_KEY = web.AppKey("ctx", SimContext)  # app[CTX_KEY] gives a venue's routes their context
 
 
 def venue_module(venue: Venue) -> Any:
@@ -90,15 +94,27 @@ class SimServer:
         loop = asyncio.new_event_loop()
         ready = threading.Event()
 
+        failure: list[BaseException] = []
+
         def _run() -> None:
             asyncio.set_event_loop(loop)
-            loop.run_until_complete(server.start())
+            try:
+                loop.run_until_complete(server.start())
+            except BaseException as exc:  # surfaced to the caller below
+                failure.append(exc)
+                ready.set()
+                return
             ready.set()
             loop.run_forever()
 
         thread = threading.Thread(target=_run, name="perpdex-sim", daemon=True)
         thread.start()
-        ready.wait(30)
+        if not ready.wait(30):
+            raise RuntimeError("simulator did not start within 30 s")
+        if failure:
+            thread.join(5)
+            loop.close()
+            raise RuntimeError("simulator failed to start") from failure[0]
         try:
             yield server
         finally:
@@ -110,11 +126,16 @@ class SimServer:
     def _venue_app(self, venue: Venue) -> web.Application:
         ctx = self.contexts[venue]
         app = web.Application(middlewares=[ctx.faults.middleware])
-        app["ctx"] = ctx
+        app[CTX_KEY] = ctx
         if self.replay_dir is not None:
             app.router.add_route("*", "/{tail:.*}", self._replay_handler(venue))
         else:
-            venue_module(venue).setup(app, ctx)
+            try:
+                module = venue_module(venue)
+            except ModuleNotFoundError:
+                log.warning("no simulator routes for %s yet; it answers 404", venue)
+            else:
+                module.setup(app, ctx)
         return app
 
     def _replay_handler(self, venue: Venue) -> Any:
