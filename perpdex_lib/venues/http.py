@@ -102,8 +102,10 @@ class VenueHttp:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self._session
 
-    async def get(self, path: str, params: Mapping[str, Any] | None = None, *, scope: str = "rest") -> Any:
-        return await self.request("GET", path, params=params, scope=scope)
+    async def get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, scope: str = "rest", weight: float = 1
+    ) -> Any:
+        return await self.request("GET", path, params=params, scope=scope, weight=weight)
 
     async def post(self, path: str, body: Any = None, *, scope: str = "rest") -> Any:
         return await self.request("POST", path, json_body=body, scope=scope)
@@ -117,8 +119,13 @@ class VenueHttp:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
         scope: str = "rest",
+        weight: float = 1,
     ) -> Any:
-        """Send one request with retries; return the decoded JSON body (Decimals for fractions)."""
+        """Send one request with retries; return the decoded JSON body (Decimals for fractions).
+
+        ``weight`` is what the request costs in its scope's budget (weight-metered venues such as Aster
+        charge 40 for an all-symbol ticker); every attempt pays it again, as at the venue.
+        """
         endpoint = f"{method} {path}"
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_attempts),
@@ -129,7 +136,7 @@ class VenueHttp:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._once(method, path, endpoint, params, json_body, headers, scope)
+                    return await self._once(method, path, endpoint, params, json_body, headers, scope, weight)
         except _Transient as exc:
             raise exc.final from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -143,10 +150,11 @@ class VenueHttp:
         json_body: Any,
         headers: Mapping[str, str] | None,
         scope: str,
+        weight: float = 1,
     ) -> Any:
         limiter = self._limiters.get(scope)
         if limiter is not None:
-            await limiter.acquire()
+            await limiter.acquire(min(weight, limiter.max_rate))
         self.requests_sent += 1
         url = f"{self.base_url}{path}"
         clean_params = {k: _param(v) for k, v in (params or {}).items() if v is not None}
