@@ -1,0 +1,1 @@
+"""Hyperliquid: public market data over POST /info (and the /ws WebSocket)."""

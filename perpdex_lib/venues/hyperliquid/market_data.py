@@ -1,0 +1,72 @@
+"""Hyperliquid public market data over POST /info, weighted against the venue's 1200/min budget."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
+from perpdex_lib.venues.base import MarketDataClient
+from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.errors import VenueParseError
+from perpdex_lib.venues.hyperliquid import constants as c
+from perpdex_lib.venues.hyperliquid import parse
+
+
+def _ms(t: datetime) -> int:
+    return int(t.timestamp() * 1000)
+
+
+class MarketData(MarketDataClient):
+    venue: ClassVar[Venue] = Venue.HYPERLIQUID
+
+    async def info(self, body: dict[str, Any]) -> Any:
+        """One /info request, paying its documented weight in the shared budget."""
+        return await self.http.request(
+            "POST", c.INFO_PATH, json_body=body, scope=c.SCOPE_INFO, weight=c.REQUEST_WEIGHT[body["type"]]
+        )
+
+    async def instruments(self) -> Batch[Instrument]:
+        # metaAndAssetCtxs rather than meta: the tick depends on the price (5 significant figures).
+        return parse.instruments_from_meta_and_ctxs(await self.info({"type": c.META_AND_ASSET_CTXS}))
+
+    async def funding_current(self) -> Batch[FundingRate]:
+        # predictedFundings carries the venue's own nextFundingTime and interval for every coin.
+        body = await self.info({"type": c.PREDICTED_FUNDINGS})
+        return parse.predicted_fundings(body, datetime.now(UTC))
+
+    async def snapshots(self) -> Batch[MarketSnapshot]:
+        body = await self.info({"type": c.META_AND_ASSET_CTXS})
+        return parse.snapshots_from_meta_and_ctxs(body, datetime.now(UTC))
+
+    async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
+        """Settlements in ``[start, end)``, paging by ``startTime = last print + 1`` (500 rows per call)."""
+        out: Batch[FundingRate] = Batch()
+        seen: set[datetime] = set()
+        cursor, end_ms = _ms(start), _ms(end)
+        while cursor < end_ms:
+            body = await self.info(
+                {"type": c.FUNDING_HISTORY, "coin": instrument.venue_symbol, "startTime": cursor, "endTime": end_ms - 1}
+            )
+            rows = parse.history_rows(body)
+            page = parse.funding_history(rows, datetime.now(UTC))
+            out.rejects.extend(page.rejects)
+            for rate in page.items:
+                if start <= rate.funding_time < end and rate.funding_time not in seen:
+                    seen.add(rate.funding_time)
+                    out.items.append(rate)
+            if len(rows) < c.HISTORY_PAGE_ROWS:
+                break
+            last = rows[-1].get("time") if isinstance(rows[-1], dict) else None
+            if not isinstance(last, int) or isinstance(last, bool) or last < cursor:
+                raise VenueParseError(
+                    self.venue.value, parse.endpoint(c.FUNDING_HISTORY), f"{len(rows) - 1}.time",
+                    "cannot continue paging: last row has no usable time",
+                )
+            cursor = last + 1
+        out.items.sort(key=lambda r: r.funding_time)
+        return out
+
+    async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
+        body = await self.info({"type": c.L2_BOOK, "coin": instrument.venue_symbol})
+        return parse.order_book_from(body, depth)
