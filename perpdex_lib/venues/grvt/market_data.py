@@ -1,0 +1,91 @@
+"""GRVT public market data: instruments, live funding and snapshots (one ticker call each), history, book."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
+from perpdex_lib.venues.base import MarketDataClient
+from perpdex_lib.venues.batch import Batch, Reject
+from perpdex_lib.venues.errors import VenueHttpError
+from perpdex_lib.venues.grvt import constants as c
+from perpdex_lib.venues.grvt import parse
+
+
+class MarketData(MarketDataClient):
+    venue: ClassVar[Venue] = Venue.GRVT
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        return await self.http.post(path, body, scope=c.SCOPE)
+
+    async def instruments(self) -> Batch[Instrument]:
+        body = await self._post(c.ALL_INSTRUMENTS_PATH, {"is_active": True})
+        return parse.instruments_from_body(body, c.ALL_INSTRUMENTS_PATH)
+
+    async def _tickers(self, instruments: list[Instrument]) -> tuple[list[parse.TickerReply], list[Reject]]:
+        """One /ticker call per instrument (no bulk ticker exists), at most TICKER_CONCURRENCY in flight.
+
+        A 4xx for one instrument (e.g. delisted between the two calls) becomes a reject; transport failures
+        that outlived the retries fail the whole call, because the venue is then unavailable.
+        """
+        gate = asyncio.Semaphore(c.TICKER_CONCURRENCY)
+
+        async def one(inst: Instrument) -> Any:
+            async with gate:
+                return await self._post(c.TICKER_PATH, {"instrument": inst.venue_symbol})
+
+        results = await asyncio.gather(*(one(i) for i in instruments), return_exceptions=True)
+        replies: list[parse.TickerReply] = []
+        rejects: list[Reject] = []
+        for inst, res in zip(instruments, results, strict=True):
+            if isinstance(res, VenueHttpError):
+                rejects.append(Reject(self.venue.value, res.endpoint, "http_error", str(res), inst.venue_symbol))
+            elif isinstance(res, BaseException):
+                raise res
+            else:
+                replies.append((inst, res))
+        return replies, rejects
+
+    async def funding_current(self) -> Batch[FundingRate]:
+        instruments = (await self.instruments()).items
+        replies, rejects = await self._tickers(instruments)
+        batch = parse.funding_from_tickers(replies, datetime.now(UTC))
+        batch.rejects.extend(rejects)
+        return batch
+
+    async def snapshots(self) -> Batch[MarketSnapshot]:
+        instruments = (await self.instruments()).items
+        replies, rejects = await self._tickers(instruments)
+        batch = parse.snapshots_from_tickers(replies)
+        batch.rejects.extend(rejects)
+        return batch
+
+    async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
+        """Pages newest-first through ``next`` until the venue says done; keeps ``start <= t < end``."""
+        out: Batch[FundingRate] = Batch()
+        request: dict[str, Any] = {
+            "instrument": instrument.venue_symbol,
+            "start_time": str(parse.utc_to_ns(start)),
+            "end_time": str(parse.utc_to_ns(end)),
+            "limit": c.FUNDING_PAGE_LIMIT,
+        }
+        seen_cursors: set[str] = set()
+        while True:
+            body = await self._post(c.FUNDING_PATH, request)
+            page, cursor = parse.funding_history_from_body(body, instrument, datetime.now(UTC))
+            out.rejects.extend(page.rejects)
+            out.items.extend(r for r in page.items if start <= r.funding_time < end)
+            if not cursor or cursor in seen_cursors:  # a repeated cursor would loop forever
+                break
+            seen_cursors.add(cursor)
+            request = {**request, "cursor": cursor}
+        out.items = sorted({r.funding_time: r for r in out.items}.values(), key=lambda r: r.funding_time)
+        return out
+
+    async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
+        body = await self._post(
+            c.BOOK_PATH, {"instrument": instrument.venue_symbol, "depth": parse.book_depth_for(depth)}
+        )
+        return parse.book_from_body(body, instrument, depth)
