@@ -1,0 +1,1 @@
+"""Lighter (zkLighter) public market data: constants, wire schemas, parsers and the REST client."""

@@ -1,0 +1,99 @@
+"""Lighter public market data over REST (see constants.py for endpoints, units and limits)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
+from perpdex_lib.venues.base import MarketDataClient
+from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.lighter import constants as c
+from perpdex_lib.venues.lighter import parse
+from perpdex_lib.venues.lighter import schemas as s
+
+
+def _endpoint(path: str) -> str:
+    return f"GET {path}"
+
+
+class MarketData(MarketDataClient):
+    venue: ClassVar[Venue] = Venue.LIGHTER
+
+    async def _details(self) -> tuple[s.OrderBookDetailsBody, datetime]:
+        payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
+        observed_at = datetime.now(UTC)
+        return parse.envelope(s.OrderBookDetailsBody, payload, _endpoint(c.ORDER_BOOK_DETAILS_PATH)), observed_at
+
+    async def instruments(self) -> Batch[Instrument]:
+        body, _ = await self._details()
+        ep = _endpoint(c.ORDER_BOOK_DETAILS_PATH)
+        return map_rows(body.order_book_details, lambda r: parse.instrument(r, ep), self.venue.value, ep, lambda r: r)
+
+    async def funding_current(self) -> Batch[FundingRate]:
+        ep = _endpoint(c.FUNDING_RATES_PATH)
+        payload = await self.http.get(c.FUNDING_RATES_PATH)
+        observed_at = datetime.now(UTC)
+        body = parse.envelope(s.FundingRatesBody, payload, ep)
+        return map_rows(
+            body.funding_rates, lambda r: parse.current_funding(r, observed_at, ep), self.venue.value, ep, lambda r: r
+        )
+
+    async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
+        """Hourly settlements in [start, end), fetched in 720-hour windows (the venue caps a call at 750 rows)."""
+        if instrument.venue_market_id is None:
+            raise ValueError(f"{instrument.venue_symbol}: Lighter history needs the market id")
+        ep = _endpoint(c.FUNDINGS_PATH)
+        out: Batch[FundingRate] = Batch()
+        seen: set[datetime] = set()
+        cursor = start
+        while cursor < end:
+            window_end = min(end, cursor + timedelta(hours=c.HISTORY_WINDOW_HOURS))
+            payload = await self.http.get(
+                c.FUNDINGS_PATH,
+                {
+                    "market_id": instrument.venue_market_id,
+                    "resolution": c.HISTORY_RESOLUTION,
+                    "start_timestamp": math.floor(cursor.timestamp()),
+                    "end_timestamp": math.ceil(window_end.timestamp()),
+                    "count_back": c.HISTORY_MAX_ROWS,
+                },
+            )
+            observed_at = datetime.now(UTC)
+            body = parse.envelope(s.FundingsBody, payload, ep)
+            page = map_rows(
+                body.fundings,
+                lambda r, at=observed_at: parse.settled_funding(r, instrument.venue_symbol, instrument.asset, at, ep),
+                self.venue.value,
+                ep,
+                lambda r: r,
+            )
+            out.rejects.extend(page.rejects)
+            for item in page.items:
+                if cursor <= item.funding_time < window_end and item.funding_time not in seen:
+                    seen.add(item.funding_time)
+                    out.items.append(item)
+            cursor = window_end
+        out.items.sort(key=lambda f: f.funding_time)
+        return out
+
+    async def snapshots(self) -> Batch[MarketSnapshot]:
+        body, observed_at = await self._details()
+        ep = _endpoint(c.ORDER_BOOK_DETAILS_PATH)
+        return map_rows(
+            body.order_book_details, lambda r: parse.snapshot(r, observed_at, ep), self.venue.value, ep, lambda r: r
+        )
+
+    async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
+        """Top ``depth`` levels, aggregated from the venue's individual resting orders (at most 250 per side)."""
+        if instrument.venue_market_id is None:
+            raise ValueError(f"{instrument.venue_symbol}: Lighter order book needs the market id")
+        limit = c.BOOK_ORDERS_MAX
+        payload = await self.http.get(
+            c.ORDER_BOOK_ORDERS_PATH, {"market_id": instrument.venue_market_id, "limit": limit}
+        )
+        observed_at = datetime.now(UTC)
+        return parse.order_book(
+            payload, instrument.venue_symbol, observed_at, depth, limit, _endpoint(c.ORDER_BOOK_ORDERS_PATH)
+        )
