@@ -1,0 +1,301 @@
+"""Aster wire -> domain. Whole-body problems raise VenueParseError/VenueHttpError; bad rows become Rejects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, OrderBookLevel, RateUnit, Venue
+from perpdex_lib.domain.enums import FundingKind
+from perpdex_lib.domain.units import UnknownUnitError
+from perpdex_lib.symbols import UnknownSymbolError, canonical_asset
+from perpdex_lib.venues.aster import constants as c
+from perpdex_lib.venues.aster.schemas import (
+    Depth,
+    ErrorBody,
+    ExchangeInfo,
+    FundingInfoRow,
+    FundingRateRow,
+    LotSizeFilter,
+    MinNotionalFilter,
+    OpenInterest,
+    PremiumIndexRow,
+    PriceFilter,
+    SymbolRow,
+    TickerRow,
+)
+from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
+from perpdex_lib.venues.wire import parse_wire
+
+VENUE = Venue.ASTER
+T = TypeVar("T")
+UNIT = RateUnit.FRACTION_PER_INTERVAL
+_INTERVAL_MARK = "unknown funding interval"
+
+
+class UnknownIntervalError(UnknownUnitError):
+    """A symbol whose funding interval we do not know; its rows are quarantined, never given a default."""
+
+
+# ---- small helpers ---------------------------------------------------------------------------------
+def endpoint(path: str) -> str:
+    return f"GET {path}"
+
+
+def raise_for_error_body(body: Any, path: str) -> None:
+    """Binance-style ``{"code": -1121, "msg": ...}`` can arrive with HTTP 200 from proxies; treat it as an error."""
+    if isinstance(body, dict) and "code" in body and "msg" in body and len(body) == 2:
+        try:
+            err = ErrorBody.model_validate(body)
+        except ValueError:
+            return
+        raise VenueHttpError(VENUE.value, endpoint(path), 200, f"code {err.code}: {err.msg[:200]}")
+
+
+def expect_list(body: Any, path: str) -> list[Any]:
+    raise_for_error_body(body, path)
+    if not isinstance(body, list):
+        raise VenueParseError(VENUE.value, endpoint(path), "<body>", f"expected a JSON list, got {type(body).__name__}")
+    return body
+
+
+def rows(items: list[Any], path: str, convert: Callable[[Any], T | None]) -> Batch[T]:
+    """``map_rows`` over a list, labelling interval failures ``unknown_interval``."""
+    batch = map_rows(items, convert, VENUE.value, endpoint(path), lambda r: r)
+    batch.rejects = [
+        replace(r, reason_code="unknown_interval") if r.detail.startswith(_INTERVAL_MARK) else r
+        for r in batch.rejects
+    ]
+    return batch
+
+
+def ms_to_utc(value: int) -> datetime:
+    """Milliseconds since the epoch, exactly (no float rounding)."""
+    seconds, millis = divmod(value, 1000)
+    try:
+        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"timestamp out of range: {value}") from exc
+
+
+def to_ms(ts: datetime) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+# ---- instruments -----------------------------------------------------------------------------------
+def parse_funding_info(body: Any) -> Batch[tuple[str, Decimal]]:
+    """symbol -> funding interval in hours."""
+    ep = endpoint(c.FUNDING_INFO_PATH)
+
+    def convert(row: Any) -> tuple[str, Decimal]:
+        m = parse_wire(FundingInfoRow, row, VENUE.value, ep)
+        if m.fundingIntervalHours <= 0:
+            hours = m.fundingIntervalHours
+            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: fundingIntervalHours={hours}")
+        return m.symbol, Decimal(m.fundingIntervalHours)
+
+    return rows(expect_list(body, c.FUNDING_INFO_PATH), c.FUNDING_INFO_PATH, convert)
+
+
+def _filters(raw: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in raw:
+        if isinstance(f, dict) and isinstance(f.get("filterType"), str):
+            out[f["filterType"]] = f
+    return out
+
+
+def _asset(base: str, symbol: str) -> tuple[str, Decimal]:
+    try:
+        return canonical_asset(base)
+    except UnknownSymbolError as exc:
+        raise ValueError(f"{symbol}: {exc}") from exc
+
+
+def parse_exchange_info(body: Any, intervals: Mapping[str, Decimal]) -> Batch[Instrument]:
+    """Perpetuals of exchangeInfo; ``intervals`` (from fundingInfo) must know each one's interval."""
+    ep = endpoint(c.EXCHANGE_INFO_PATH)
+    raise_for_error_body(body, c.EXCHANGE_INFO_PATH)
+    info = parse_wire(ExchangeInfo, body, VENUE.value, ep)
+
+    def convert(row: Any) -> Instrument | None:
+        m = parse_wire(SymbolRow, row, VENUE.value, ep)
+        if m.contractType != c.PERPETUAL:
+            return None  # delivery contracts share the list
+        status = c.STATUS_MAP.get(m.status)
+        if status is None:
+            raise VenueParseError(VENUE.value, ep, "status", f"unknown {m.status!r}")
+        filters = _filters(m.filters)
+        if "PRICE_FILTER" not in filters or "LOT_SIZE" not in filters:
+            raise VenueParseError(VENUE.value, ep, "filters", "PRICE_FILTER and LOT_SIZE are required")
+        price = parse_wire(PriceFilter, filters["PRICE_FILTER"], VENUE.value, ep)
+        lot = parse_wire(LotSizeFilter, filters["LOT_SIZE"], VENUE.value, ep)
+        if price.tickSize <= 0 or lot.stepSize <= 0:
+            raise VenueParseError(VENUE.value, ep, "filters", "tickSize and stepSize must be positive")
+        min_notional = None
+        if "MIN_NOTIONAL" in filters:
+            min_notional = parse_wire(MinNotionalFilter, filters["MIN_NOTIONAL"], VENUE.value, ep).notional
+        interval = intervals.get(m.symbol)
+        if interval is None:
+            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: not in /fapi/v1/fundingInfo")
+        asset, multiplier = _asset(m.baseAsset, m.symbol)
+        max_leverage = None
+        if m.requiredMarginPercent is not None and m.requiredMarginPercent > 0:
+            lev = c.HUNDRED / m.requiredMarginPercent
+            max_leverage = lev.quantize(Decimal(1) if lev == lev.to_integral_value() else Decimal("0.01"))
+        return Instrument(
+            venue=VENUE,
+            venue_symbol=m.symbol,
+            asset=asset,
+            multiplier=multiplier,
+            quote=m.quoteAsset,
+            tick_size=price.tickSize,
+            lot_size=lot.stepSize,
+            min_size=lot.minQty,
+            min_notional_usd=min_notional,
+            max_leverage=max_leverage,
+            funding_interval_hours=interval,
+            status=status,
+        )
+
+    return rows(info.symbols, c.EXCHANGE_INFO_PATH, convert)
+
+
+# ---- funding -----------------------------------------------------------------------------------------
+def _premium_rows(body: Any) -> list[Any]:
+    """premiumIndex answers an object for one symbol and a list for all."""
+    raise_for_error_body(body, c.PREMIUM_INDEX_PATH)
+    return [body] if isinstance(body, dict) else expect_list(body, c.PREMIUM_INDEX_PATH)
+
+
+def parse_premium_index(body: Any, instruments: Mapping[str, Instrument], observed_at: datetime) -> Batch[FundingRate]:
+    """Predicted funding: ``lastFundingRate`` for the settlement at ``nextFundingTime`` (the venue's own)."""
+    ep = endpoint(c.PREMIUM_INDEX_PATH)
+
+    def convert(row: Any) -> FundingRate:
+        m = parse_wire(PremiumIndexRow, row, VENUE.value, ep)
+        inst = instruments.get(m.symbol)
+        if inst is None:
+            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: no perpetual with a known interval")
+        return FundingRate(
+            venue=VENUE,
+            venue_symbol=m.symbol,
+            asset=inst.asset,
+            kind=FundingKind.PREDICTED,
+            funding_time=ms_to_utc(m.nextFundingTime),
+            raw_rate=m.lastFundingRate,
+            raw_unit=UNIT,
+            interval_hours=inst.funding_interval_hours,
+            venue_ts=ms_to_utc(m.time),
+            observed_at=observed_at,
+        )
+
+    return rows(_premium_rows(body), c.PREMIUM_INDEX_PATH, convert)
+
+
+def parse_funding_history(body: Any, instrument: Instrument, observed_at: datetime) -> Batch[FundingRate]:
+    """Settled rows of one symbol at the symbol's current interval (the API does not report past intervals)."""
+    ep = endpoint(c.FUNDING_RATE_PATH)
+
+    def convert(row: Any) -> FundingRate:
+        m = parse_wire(FundingRateRow, row, VENUE.value, ep)
+        if m.symbol != instrument.venue_symbol:
+            raise VenueParseError(VENUE.value, ep, "symbol", f"{m.symbol!r} in a {instrument.venue_symbol} query")
+        funding_time = ms_to_utc(m.fundingTime)
+        return FundingRate(
+            venue=VENUE,
+            venue_symbol=m.symbol,
+            asset=instrument.asset,
+            kind=FundingKind.SETTLED,
+            funding_time=funding_time,
+            raw_rate=m.fundingRate,
+            raw_unit=UNIT,
+            interval_hours=instrument.funding_interval_hours,
+            venue_ts=funding_time,
+            observed_at=observed_at,
+        )
+
+    return rows(expect_list(body, c.FUNDING_RATE_PATH), c.FUNDING_RATE_PATH, convert)
+
+
+# ---- snapshots ---------------------------------------------------------------------------------------
+def parse_tickers(body: Any) -> Batch[TickerRow]:
+    ep = endpoint(c.TICKER_24HR_PATH)
+    items = [body] if isinstance(body, dict) and "code" not in body else expect_list(body, c.TICKER_24HR_PATH)
+    return rows(items, c.TICKER_24HR_PATH, lambda row: parse_wire(TickerRow, row, VENUE.value, ep))
+
+
+def parse_open_interest(body: Any, symbol: str) -> OpenInterest:
+    """One symbol's OI (whole body: a bad one raises)."""
+    ep = endpoint(c.OPEN_INTEREST_PATH)
+    raise_for_error_body(body, c.OPEN_INTEREST_PATH)
+    oi = parse_wire(OpenInterest, body, VENUE.value, ep)
+    if oi.symbol != symbol:
+        raise VenueParseError(VENUE.value, ep, "symbol", f"{oi.symbol!r} in a {symbol} query")
+    if oi.openInterest < 0:
+        raise VenueParseError(VENUE.value, ep, "openInterest", "negative")
+    return oi
+
+
+def parse_snapshots(
+    premium_body: Any,
+    tickers_body: Any,
+    open_interest: Mapping[str, OpenInterest],
+    instruments: Mapping[str, Instrument],
+    observed_at: datetime,
+) -> Batch[MarketSnapshot]:
+    """Join premiumIndex, 24 h tickers and per-symbol OI. OI is one-sided base units; USD = base x mark."""
+    out: Batch[MarketSnapshot] = Batch()
+    tick_batch = parse_tickers(tickers_body)
+    out.rejects.extend(tick_batch.rejects)
+    tickers = {t.symbol: t for t in tick_batch.items}
+    ep = endpoint(c.PREMIUM_INDEX_PATH)
+
+    def convert(row: Any) -> MarketSnapshot | None:
+        m = parse_wire(PremiumIndexRow, row, VENUE.value, ep)
+        inst = instruments.get(m.symbol)
+        if inst is None:
+            return None  # not a perpetual we list (already quarantined by instruments)
+        oi = open_interest.get(m.symbol)
+        tick = tickers.get(m.symbol)
+        oi_base = oi.openInterest if oi is not None else None
+        return MarketSnapshot(
+            venue=VENUE,
+            venue_symbol=m.symbol,
+            asset=inst.asset,
+            ts=ms_to_utc(m.time),
+            mark_price=m.markPrice,
+            index_price=m.indexPrice,
+            open_interest_base=oi_base,
+            open_interest_usd=oi_base * m.markPrice if oi_base is not None else None,
+            volume_24h_usd=tick.quoteVolume if tick is not None else None,
+            next_funding_time=ms_to_utc(m.nextFundingTime),
+        )
+
+    out.extend(rows(_premium_rows(premium_body), c.PREMIUM_INDEX_PATH, convert))
+    return out
+
+
+# ---- order book --------------------------------------------------------------------------------------
+def parse_depth(body: Any, symbol: str, depth: int) -> OrderBook:
+    """Top ``depth`` levels, sorted here (bids high->low, asks low->high) whatever order the venue used."""
+    ep = endpoint(c.DEPTH_PATH)
+    raise_for_error_body(body, c.DEPTH_PATH)
+    d = parse_wire(Depth, body, VENUE.value, ep)
+    try:
+        ts = ms_to_utc(d.E)
+    except ValueError as exc:
+        raise VenueParseError(VENUE.value, ep, "E", str(exc)) from None
+    bids = sorted((lv for lv in d.bids if lv[1] > 0), key=lambda lv: lv[0], reverse=True)[:depth]
+    asks = sorted((lv for lv in d.asks if lv[1] > 0), key=lambda lv: lv[0])[:depth]
+    return OrderBook(
+        venue=VENUE,
+        venue_symbol=symbol,
+        ts=ts,
+        bids=tuple(OrderBookLevel(p, s) for p, s in bids),
+        asks=tuple(OrderBookLevel(p, s) for p, s in asks),
+    )
