@@ -39,7 +39,7 @@ from perpdex_lib.venues.wire import parse_wire
 VENUE = Venue.HYPERLIQUID
 _V = VENUE.value
 _HOUR = timedelta(hours=1)
-_MAX_JITTER = timedelta(minutes=1)  # a settlement print further than this from the hour is not a settlement
+_EARLY_SKEW = timedelta(minutes=1)  # a print this early still belongs to the coming hour
 _ONE = Decimal(1)
 
 
@@ -251,14 +251,15 @@ def history_rows(payload: Any) -> list[Any]:
 
 
 def settled_funding_from(row: Any, observed_at: datetime) -> FundingRate:
-    """One settlement print. ``funding_time`` = the print rounded to its hour; ``venue_ts`` = the print."""
+    """One settlement print. ``funding_time`` = the hour the print belongs to; ``venue_ts`` = the print.
+
+    Prints come a few ms after the hour, and in 2023 sometimes minutes late (2023-05-23 08:23:53 for the
+    08:00 settlement), so the print is floored to its hour, allowing up to a minute of early clock skew.
+    """
     ep = endpoint(c.FUNDING_HISTORY)
     r = parse_wire(FundingHistoryRow, row, _V, ep)
     printed = ms_to_utc(r.time, ep, "time")
-    floor = printed.replace(minute=0, second=0, microsecond=0)
-    funding_time = floor + _HOUR if printed - floor > _HOUR / 2 else floor
-    if abs(printed - funding_time) > _MAX_JITTER:
-        raise VenueParseError(_V, ep, "time", f"{printed.isoformat()} is not on the hourly settlement grid")
+    funding_time = (printed + _EARLY_SKEW).replace(minute=0, second=0, microsecond=0)
     asset, _ = _asset(r.coin)
     return FundingRate(
         venue=VENUE,
