@@ -1,0 +1,1 @@
+"""EdgeX public market data: constants, wire schemas, parsers and the REST client."""
