@@ -1,0 +1,1 @@
+"""Read-only Streamlit dashboard over the warehouse's ``reporting`` views."""
