@@ -1,0 +1,181 @@
+"""Hyperliquid connector against the simulator over real HTTP, checked against the model's ground truth."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from perpdex_lib.config import Settings
+from perpdex_lib.domain import FundingKind, Venue
+from perpdex_lib.sim.model import MarketModel
+from perpdex_lib.sim.server import SimServer
+from perpdex_lib.venues.base import open_market_data
+from perpdex_lib.venues.errors import VenueUnavailable
+
+pytestmark = pytest.mark.integration
+HL = Venue.HYPERLIQUID
+
+
+def _coin(model: MarketModel, asset) -> str:  # type: ignore[no-untyped-def]
+    return f"k{asset.name}" if model.multiplier(HL, asset) == 1000 else asset.name
+
+
+async def test_instruments_match_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    async with open_market_data(HL, sim_settings).http as http:
+        from perpdex_lib.venues.hyperliquid.market_data import MarketData
+
+        batch = await MarketData(http).instruments()
+    listed = sim_model.listed(HL)
+    assert batch.rejects == [] and len(batch.items) == len(listed)
+    by_asset = {i.asset: i for i in batch.items}
+    assert set(by_asset) == {a.name for a in listed}
+    for a in listed:
+        inst, spec = by_asset[a.name], sim_model.spec(HL, a)
+        assert inst.venue_symbol == _coin(sim_model, a)
+        assert inst.multiplier == spec.multiplier
+        assert inst.max_leverage == spec.max_leverage
+        assert inst.lot_size == (spec.lot if spec.lot <= 1 else Decimal(1))  # 10^-szDecimals cannot exceed 1
+        assert inst.funding_interval_hours == spec.interval_h == 1
+    pepe = by_asset["PEPE"]
+    assert (pepe.venue_symbol, pepe.multiplier) == ("kPEPE", Decimal(1000))
+    assert [i.venue_market_id for i in batch.items] == [str(n) for n in range(len(listed))]
+
+
+async def test_predicted_funding_matches_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    before = datetime.now(UTC)
+    client = open_market_data(HL, sim_settings)
+    async with client.http:
+        batch = await client.funding_current()
+    after = datetime.now(UTC)
+    assert batch.rejects == [] and len(batch.items) == len(sim_model.listed(HL))
+    for rate in batch.items:
+        a = sim_model.asset(rate.asset)
+        assert rate.kind is FundingKind.PREDICTED and rate.interval_hours == 1
+        expected = {sim_model.predicted_rate_per_hour(HL, a, t) for t in (before, after)}
+        assert rate.rate_per_hour in expected
+        assert rate.funding_time in {sim_model.next_settlement(HL, a, t) for t in (before, after)}
+
+
+async def test_settled_history_count_values_and_paging(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(HL, sim_settings)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=25), now  # 600 settlements: two pages of at most 500
+    async with client.http:
+        instruments = {i.asset: i for i in (await client.instruments()).items}
+        sent_before = client.http.requests_sent
+        batch = await client.funding_history(instruments["PEPE"], start, end)
+        pages = client.http.requests_sent - sent_before
+    a = sim_model.asset("PEPE")
+    truth = sim_model.settlement_times(HL, a, start, end)
+    assert batch.rejects == [] and len(batch.items) == len(truth) == 600
+    assert pages == 2
+    assert [r.funding_time for r in batch.items] == truth
+    for r in batch.items[::37]:
+        assert r.kind is FundingKind.SETTLED and r.venue_symbol == "kPEPE"
+        assert r.rate_per_hour == sim_model.settled_rate_per_hour(HL, a, r.funding_time)
+        assert r.venue_ts is not None and timedelta(0) <= r.venue_ts - r.funding_time < timedelta(seconds=1)
+
+
+async def test_snapshots_and_books(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(HL, sim_settings)
+    async with client.http:
+        snaps = await client.snapshots()
+        instruments = {i.asset: i for i in (await client.instruments()).items}
+        book = await client.order_book(instruments["BTC"])
+        shallow = await client.order_book(instruments["PEPE"], depth=5)
+    now = datetime.now(UTC)
+    assert snaps.rejects == [] and len(snaps.items) == len(sim_model.listed(HL))
+    for s in snaps.items:
+        a = sim_model.asset(s.asset)
+        mark = sim_model.mark_price(HL, a, now)
+        assert abs(s.mark_price - mark) / mark < Decimal("0.002")
+        assert s.open_interest_usd == s.open_interest_base * s.mark_price
+        oi_usd = sim_model.open_interest_usd(HL, a, now)
+        assert abs(s.open_interest_usd - oi_usd) / oi_usd < Decimal("0.01")
+        assert s.volume_24h_usd > 0 and s.next_funding_time == sim_model.next_settlement(HL, a, s.ts)
+    assert len(book.bids) == len(book.asks) == 20
+    assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
+    assert [lv.price for lv in book.asks] == sorted(lv.price for lv in book.asks)
+    assert book.best_bid < book.best_ask
+    assert len(shallow.bids) == 5 and shallow.venue_symbol == "kPEPE"
+    pepe_mark = sim_model.mark_price(HL, sim_model.asset("PEPE"), now)
+    assert abs(shallow.mid - pepe_mark) / pepe_mark < Decimal("0.01")  # venue units: 1000 PEPE
+
+
+async def test_websocket_subscriptions(sim_urls: dict[Venue, str]) -> None:
+    ws_url = "ws" + sim_urls[HL][len("http"):] + "/ws"
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url) as ws:
+        assert await ws.receive_str(timeout=5) == "Websocket connection established."
+        await ws.send_str(json.dumps({"method": "ping"}))
+        assert json.loads(await ws.receive_str(timeout=5)) == {"channel": "pong"}
+        sub = {"type": "activeAssetCtx", "coin": "BTC"}
+        await ws.send_str(json.dumps({"method": "subscribe", "subscription": sub}))
+        ack = json.loads(await ws.receive_str(timeout=5))
+        assert ack == {"channel": "subscriptionResponse", "data": {"method": "subscribe", "subscription": sub}}
+        frame = json.loads(await ws.receive_str(timeout=5))
+        assert frame["channel"] == "activeAssetCtx" and frame["data"]["coin"] == "BTC"
+        assert isinstance(frame["data"]["ctx"]["funding"], str)
+        await ws.send_str(json.dumps({"method": "subscribe", "subscription": {"type": "l2Book", "coin": "NOPE"}}))
+        err = json.loads(await ws.receive_str(timeout=5))
+        while err["channel"] == "activeAssetCtx":
+            err = json.loads(await ws.receive_str(timeout=5))
+        assert err["channel"] == "error"
+
+
+# ---- faults (own simulator) ---------------------------------------------------------------------------
+
+
+def _faults(sim: SimServer, **values: object) -> dict[str, int]:
+    ctx = sim.contexts[HL]
+    ctx.faults.config.update(values)
+    return ctx.faults.stats
+
+
+@pytest.mark.parametrize(
+    ("fault", "stat"),
+    [({"error_5xx_rate": 0.5}, "5xx"), ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
+     ({"timeout_rate": 0.3, "timeout_hang_s": 3.0}, "timeouts")],
+)
+async def test_transient_faults_are_retried(
+    private_sim: SimServer, private_sim_settings: Settings, fault: dict, stat: str
+) -> None:
+    stats = _faults(private_sim, **fault)
+    settings = private_sim_settings.model_copy(update={"http_max_attempts": 8, "http_timeout_s": 0.5})
+    client = open_market_data(HL, settings)
+    async with client.http:
+        results = []
+        while stats[stat] == 0 and len(results) < 12:  # the fault RNG is seeded: hits come within a few calls
+            results.append(await client.instruments())
+    assert all(len(b.items) == len(private_sim.model.listed(HL)) and not b.rejects for b in results)
+    assert stats[stat] > 0
+    assert client.http.requests_sent > len(results)  # every hit cost a retry
+
+
+async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    stats = _faults(private_sim, malformed_rate=1.0, malformed_mode="row")
+    client = open_market_data(HL, private_sim_settings)
+    async with client.http:
+        batch = await client.instruments()
+    assert stats["malformed"] == 1
+    assert len(batch.rejects) == 1 and len(batch.items) == len(private_sim.model.listed(HL)) - 1
+    assert batch.rejects[0].venue == "hyperliquid" and batch.rejects[0].endpoint == "info/metaAndAssetCtxs"
+
+
+async def test_down_venue_is_unavailable_and_alone(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    _faults(private_sim, down=True)
+    client = open_market_data(HL, private_sim_settings)
+    async with client.http:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.funding_current()
+    assert info.value.venue == "hyperliquid"
+    # the other venues' ports still answer
+    async with aiohttp.ClientSession() as session:
+        for venue, url in private_sim.urls.items():
+            if venue is HL:
+                continue
+            async with session.get(url + "/") as resp:
+                assert resp.status < 500
