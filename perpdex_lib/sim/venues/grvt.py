@@ -210,7 +210,7 @@ def setup(app: web.Application, ctx: SimContext) -> None:
                 if not isinstance(wanted, list):
                     return _bad(f"{key} must be a list")
                 rows = [r for r in rows if r[key] in wanted]
-        limit = body.get("limit", INSTRUMENTS_LIMIT_DEFAULT)
+        limit = body.get("limit") or INSTRUMENTS_LIMIT_DEFAULT  # the SDK sends null for unset fields
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             return _bad("limit must be a positive integer")
         return web.json_response({"result": rows[:limit]})
@@ -258,7 +258,7 @@ def setup(app: web.Application, ctx: SimContext) -> None:
         asset = asset_of(body)
         if asset is None:
             return _error(1004, "Data Not Found", 404)
-        limit = body.get("limit", FUNDING_LIMIT_DEFAULT)
+        limit = body.get("limit") or FUNDING_LIMIT_DEFAULT
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             return _bad("limit must be a positive integer")
         limit = min(limit, FUNDING_LIMIT_MAX)
