@@ -8,10 +8,9 @@ from typing import ClassVar
 
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
-from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.edgex import constants as c
 from perpdex_lib.venues.edgex import parse
-from perpdex_lib.venues.edgex import schemas as s
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.http import VenueHttp
 
@@ -32,47 +31,32 @@ class MarketData(MarketDataClient):
         self._contracts_cache: dict[str, parse.ContractInfo] = {}
         self._contracts_at = 0.0
 
-    async def _meta(self) -> tuple[list, dict[str, str]]:
-        ep = _endpoint(c.META_PATH)
-        body = parse.envelope(s.MetaBody, await self.http.get(c.META_PATH), ep)
-        return body.data.contractList, parse.coin_names(body.data.coinList)
-
-    def _remember(self, rows: list, coins: dict[str, str]) -> None:
-        """Contract id -> name/asset map for funding and ticker rows (which carry only the id)."""
-        ep = _endpoint(c.META_PATH)
-        contracts = map_rows(rows, lambda r: parse.contract_info(r, coins, ep), self.venue.value, ep, lambda r: r)
-        self._contracts_cache = {ci.contract_id: ci for ci in contracts.items}
-        self._contracts_at = time.monotonic()
-
     async def _contracts(self) -> dict[str, parse.ContractInfo]:
+        """Contract id -> name/asset (funding and ticker rows carry only the id); cached for a few minutes."""
         if not self._contracts_cache or time.monotonic() - self._contracts_at > c.CONTRACT_CACHE_S:
-            self._remember(*await self._meta())
+            payload = await self.http.get(c.META_PATH)
+            self._contracts_cache = parse.contracts_body(payload, _endpoint(c.META_PATH))
+            self._contracts_at = time.monotonic()
         return self._contracts_cache
 
     async def instruments(self) -> Batch[Instrument]:
-        rows, coins = await self._meta()
-        self._remember(rows, coins)
+        payload = await self.http.get(c.META_PATH)
         ep = _endpoint(c.META_PATH)
-        return map_rows(rows, lambda r: parse.instrument(r, coins, ep), self.venue.value, ep, lambda r: r)
+        batch = parse.instruments_body(payload, ep)
+        self._contracts_cache = parse.contracts_body(payload, ep)
+        self._contracts_at = time.monotonic()
+        return batch
 
     async def funding_current(self) -> Batch[FundingRate]:
+        """Latest estimates, asking for the known contract ids in batches (the endpoint takes ``contractId=a,b``)."""
         contracts = await self._contracts()
-        ep = _endpoint(c.LATEST_FUNDING_PATH)
         ids = sorted(contracts)
         out: Batch[FundingRate] = Batch()
         for i in range(0, len(ids), c.LATEST_FUNDING_BATCH):
             chunk = ids[i : i + c.LATEST_FUNDING_BATCH]
             payload = await self.http.get(c.LATEST_FUNDING_PATH, {"contractId": ",".join(chunk)})
-            observed_at = datetime.now(UTC)
-            body = parse.envelope(s.ListBody, payload, ep)
             out.extend(
-                map_rows(
-                    body.data,
-                    lambda r, at=observed_at: parse.current_funding(r, contracts, at, ep),
-                    self.venue.value,
-                    ep,
-                    lambda r: r,
-                )
+                parse.current_funding_body(payload, contracts, datetime.now(UTC), _endpoint(c.LATEST_FUNDING_PATH))
             )
         return out
 
@@ -83,8 +67,8 @@ class MarketData(MarketDataClient):
         ep = _endpoint(c.FUNDING_PAGE_PATH)
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()
-        offsets: set[str] = set()
-        offset = ""
+        cursors: set[str] = set()
+        cursor = ""
         while True:
             params = {
                 "contractId": instrument.venue_market_id,
@@ -92,41 +76,29 @@ class MarketData(MarketDataClient):
                 "filterSettlementFundingRate": "true",
                 "filterBeginTimeInclusive": _ms(start),
                 "filterEndTimeExclusive": _ms(end),
-                "offsetData": offset or None,
+                "offsetData": cursor or None,
             }
             payload = await self.http.get(c.FUNDING_PAGE_PATH, params)
-            observed_at = datetime.now(UTC)
-            body = parse.envelope(s.FundingPageBody, payload, ep)
-            page = map_rows(
-                body.data.dataList,
-                lambda r, at=observed_at: parse.settled_funding(r, instrument.venue_symbol, instrument.asset, at, ep),
-                self.venue.value,
-                ep,
-                lambda r: r,
+            page, cursor, n_rows = parse.history_body(
+                payload, instrument.venue_symbol, instrument.asset, datetime.now(UTC), ep
             )
             out.rejects.extend(page.rejects)
             for item in page.items:
                 if start <= item.funding_time < end and item.funding_time not in seen:
                     seen.add(item.funding_time)
                     out.items.append(item)
-            offset = body.data.nextPageOffsetData or ""
-            if not offset or not body.data.dataList:
+            if not cursor or n_rows == 0:
                 break
-            if offset in offsets:
+            if cursor in cursors:
                 raise VenueParseError(self.venue.value, ep, "data.nextPageOffsetData", "pagination cursor repeats")
-            offsets.add(offset)
+            cursors.add(cursor)
         out.items.sort(key=lambda f: f.funding_time)
         return out
 
     async def snapshots(self) -> Batch[MarketSnapshot]:
         contracts = await self._contracts()
-        ep = _endpoint(c.TICKER_PATH)
         payload = await self.http.get(c.TICKER_PATH)
-        observed_at = datetime.now(UTC)
-        body = parse.envelope(s.ListBody, payload, ep)
-        return map_rows(
-            body.data, lambda r: parse.snapshot(r, contracts, observed_at, ep), self.venue.value, ep, lambda r: r
-        )
+        return parse.snapshots_body(payload, contracts, datetime.now(UTC), _endpoint(c.TICKER_PATH))
 
     async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
         """Top ``depth`` levels; the venue serves 15 or 200 levels, so ask for the smaller one that suffices."""
@@ -134,5 +106,4 @@ class MarketData(MarketDataClient):
             raise ValueError(f"{instrument.venue_symbol}: EdgeX depth needs the contract id")
         level = next((lv for lv in c.DEPTH_LEVELS if lv >= depth), c.DEPTH_LEVELS[-1])
         payload = await self.http.get(c.DEPTH_PATH, {"contractId": instrument.venue_market_id, "level": level})
-        observed_at = datetime.now(UTC)
-        return parse.order_book(payload, instrument.venue_symbol, observed_at, depth, _endpoint(c.DEPTH_PATH))
+        return parse.order_book(payload, instrument.venue_symbol, datetime.now(UTC), depth, _endpoint(c.DEPTH_PATH))

@@ -19,6 +19,7 @@ from perpdex_lib.domain import (
 )
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset, split_suffix
+from perpdex_lib.venues.batch import Batch, map_rows
 from perpdex_lib.venues.edgex import constants as c
 from perpdex_lib.venues.edgex import schemas as s
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
@@ -224,3 +225,49 @@ def order_book(payload: Any, venue_symbol: str, ts: datetime, depth: int, endpoi
     bids = sorted((OrderBookLevel(lv.price, lv.size) for lv in book.bids if lv.size > 0), key=lambda x: -x.price)
     asks = sorted((OrderBookLevel(lv.price, lv.size) for lv in book.asks if lv.size > 0), key=lambda x: x.price)
     return OrderBook(VENUE, venue_symbol, ts, tuple(bids[:depth]), tuple(asks[:depth]))
+
+
+# ---- whole bodies -> batches (what the client calls; one bad row is a reject, a bad envelope an error) ---------
+def _rows(rows: list[Any], convert: Any, endpoint: str) -> Batch[Any]:
+    return map_rows(rows, convert, VENUE.value, endpoint, lambda r: r)
+
+
+def meta_body(payload: Any, endpoint: str = c.META_PATH) -> tuple[list[Any], dict[str, str]]:
+    """getMetaData -> (raw contract rows, coinId -> coinName)."""
+    body = envelope(s.MetaBody, payload, endpoint)
+    return body.data.contractList, coin_names(body.data.coinList)
+
+
+def instruments_body(payload: Any, endpoint: str = c.META_PATH) -> Batch[Instrument]:
+    rows, coins = meta_body(payload, endpoint)
+    return _rows(rows, lambda r: instrument(r, coins, endpoint), endpoint)
+
+
+def contracts_body(payload: Any, endpoint: str = c.META_PATH) -> dict[str, ContractInfo]:
+    """contractId -> name/asset for the endpoints that carry only the id (bad contracts are left out)."""
+    rows, coins = meta_body(payload, endpoint)
+    return {ci.contract_id: ci for ci in _rows(rows, lambda r: contract_info(r, coins, endpoint), endpoint).items}
+
+
+def current_funding_body(
+    payload: Any, contracts: dict[str, ContractInfo], observed_at: datetime, endpoint: str = c.LATEST_FUNDING_PATH
+) -> Batch[FundingRate]:
+    body = envelope(s.ListBody, payload, endpoint)
+    return _rows(body.data, lambda r: current_funding(r, contracts, observed_at, endpoint), endpoint)
+
+
+def history_body(
+    payload: Any, venue_symbol: str, asset: str, observed_at: datetime, endpoint: str = c.FUNDING_PAGE_PATH
+) -> tuple[Batch[FundingRate], str, int]:
+    """One getFundingRatePage page -> (settlements, next page cursor or "", rows on the page)."""
+    body = envelope(s.FundingPageBody, payload, endpoint)
+    rows = body.data.dataList
+    batch = _rows(rows, lambda r: settled_funding(r, venue_symbol, asset, observed_at, endpoint), endpoint)
+    return batch, body.data.nextPageOffsetData or "", len(rows)
+
+
+def snapshots_body(
+    payload: Any, contracts: dict[str, ContractInfo], observed_at: datetime, endpoint: str = c.TICKER_PATH
+) -> Batch[MarketSnapshot]:
+    body = envelope(s.ListBody, payload, endpoint)
+    return _rows(body.data, lambda r: snapshot(r, contracts, observed_at, endpoint), endpoint)

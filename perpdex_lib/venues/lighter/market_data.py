@@ -8,10 +8,9 @@ from typing import ClassVar
 
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
-from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import parse
-from perpdex_lib.venues.lighter import schemas as s
 
 
 def _endpoint(path: str) -> str:
@@ -21,24 +20,13 @@ def _endpoint(path: str) -> str:
 class MarketData(MarketDataClient):
     venue: ClassVar[Venue] = Venue.LIGHTER
 
-    async def _details(self) -> tuple[s.OrderBookDetailsBody, datetime]:
-        payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
-        observed_at = datetime.now(UTC)
-        return parse.envelope(s.OrderBookDetailsBody, payload, _endpoint(c.ORDER_BOOK_DETAILS_PATH)), observed_at
-
     async def instruments(self) -> Batch[Instrument]:
-        body, _ = await self._details()
-        ep = _endpoint(c.ORDER_BOOK_DETAILS_PATH)
-        return map_rows(body.order_book_details, lambda r: parse.instrument(r, ep), self.venue.value, ep, lambda r: r)
+        payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
+        return parse.instruments_body(payload, _endpoint(c.ORDER_BOOK_DETAILS_PATH))
 
     async def funding_current(self) -> Batch[FundingRate]:
-        ep = _endpoint(c.FUNDING_RATES_PATH)
         payload = await self.http.get(c.FUNDING_RATES_PATH)
-        observed_at = datetime.now(UTC)
-        body = parse.envelope(s.FundingRatesBody, payload, ep)
-        return map_rows(
-            body.funding_rates, lambda r: parse.current_funding(r, observed_at, ep), self.venue.value, ep, lambda r: r
-        )
+        return parse.current_funding_body(payload, datetime.now(UTC), _endpoint(c.FUNDING_RATES_PATH))
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """Hourly settlements in [start, end), fetched in 720-hour windows (the venue caps a call at 750 rows)."""
@@ -60,15 +48,7 @@ class MarketData(MarketDataClient):
                     "count_back": c.HISTORY_MAX_ROWS,
                 },
             )
-            observed_at = datetime.now(UTC)
-            body = parse.envelope(s.FundingsBody, payload, ep)
-            page = map_rows(
-                body.fundings,
-                lambda r, at=observed_at: parse.settled_funding(r, instrument.venue_symbol, instrument.asset, at, ep),
-                self.venue.value,
-                ep,
-                lambda r: r,
-            )
+            page = parse.history_body(payload, instrument.venue_symbol, instrument.asset, datetime.now(UTC), ep)
             out.rejects.extend(page.rejects)
             for item in page.items:
                 if cursor <= item.funding_time < window_end and item.funding_time not in seen:
@@ -79,11 +59,8 @@ class MarketData(MarketDataClient):
         return out
 
     async def snapshots(self) -> Batch[MarketSnapshot]:
-        body, observed_at = await self._details()
-        ep = _endpoint(c.ORDER_BOOK_DETAILS_PATH)
-        return map_rows(
-            body.order_book_details, lambda r: parse.snapshot(r, observed_at, ep), self.venue.value, ep, lambda r: r
-        )
+        payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
+        return parse.snapshots_body(payload, datetime.now(UTC), _endpoint(c.ORDER_BOOK_DETAILS_PATH))
 
     async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
         """Top ``depth`` levels, aggregated from the venue's individual resting orders (at most 250 per side)."""
@@ -93,7 +70,6 @@ class MarketData(MarketDataClient):
         payload = await self.http.get(
             c.ORDER_BOOK_ORDERS_PATH, {"market_id": instrument.venue_market_id, "limit": limit}
         )
-        observed_at = datetime.now(UTC)
         return parse.order_book(
-            payload, instrument.venue_symbol, observed_at, depth, limit, _endpoint(c.ORDER_BOOK_ORDERS_PATH)
+            payload, instrument.venue_symbol, datetime.now(UTC), depth, limit, _endpoint(c.ORDER_BOOK_ORDERS_PATH)
         )

@@ -19,6 +19,7 @@ from perpdex_lib.domain import (
     Venue,
 )
 from perpdex_lib.symbols import canonical_asset
+from perpdex_lib.venues.batch import Batch, map_rows
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import schemas as s
@@ -60,7 +61,7 @@ def _status(row: s.OrderBookDetail) -> InstrumentStatus:
         status = c.STATUS_MAP[row.status]
     except KeyError:
         raise ValueError(f"unknown market status {row.status!r}") from None
-    if status is InstrumentStatus.ACTIVE and (row.is_frozen):
+    if status is InstrumentStatus.ACTIVE and row.is_frozen:
         return InstrumentStatus.HALTED
     if status is InstrumentStatus.ACTIVE and row.market_config is not None and row.market_config.force_reduce_only:
         return InstrumentStatus.REDUCE_ONLY
@@ -177,7 +178,10 @@ def _levels(orders: Iterable[Any], endpoint: str, side: str, truncated: bool, be
             raise VenueParseError(VENUE.value, endpoint, f"{side}.{i}.{exc.field}", exc.reason) from None
         if order.price <= 0 or order.remaining_base_amount < 0:
             raise VenueParseError(VENUE.value, endpoint, f"{side}.{i}", "non-positive price or negative size")
-        sizes[order.price] += order.remaining_base_amount
+        try:
+            sizes[order.price] += order.remaining_base_amount
+        except ArithmeticError as exc:
+            raise VenueParseError(VENUE.value, endpoint, f"{side}.{i}", f"size overflow: {exc}") from None
     prices = sorted(sizes, reverse=best_high)
     if truncated and prices:
         prices = prices[:-1]
@@ -192,3 +196,34 @@ def order_book(
     bids = _levels(body.bids, endpoint, "bids", len(body.bids) >= limit, best_high=True)
     asks = _levels(body.asks, endpoint, "asks", len(body.asks) >= limit, best_high=False)
     return OrderBook(VENUE, venue_symbol, ts, tuple(bids[:depth]), tuple(asks[:depth]))
+
+
+# ---- whole bodies -> batches (what the client calls; one bad row is a reject, a bad envelope an error) ---------
+def _rows(rows: list[Any], convert: Any, endpoint: str) -> Batch[Any]:
+    return map_rows(rows, convert, VENUE.value, endpoint, lambda r: r)
+
+
+def instruments_body(payload: Any, endpoint: str = c.ORDER_BOOK_DETAILS_PATH) -> Batch[Instrument]:
+    body = envelope(s.OrderBookDetailsBody, payload, endpoint)
+    return _rows(body.order_book_details, lambda r: instrument(r, endpoint), endpoint)
+
+
+def snapshots_body(
+    payload: Any, observed_at: datetime, endpoint: str = c.ORDER_BOOK_DETAILS_PATH
+) -> Batch[MarketSnapshot]:
+    body = envelope(s.OrderBookDetailsBody, payload, endpoint)
+    return _rows(body.order_book_details, lambda r: snapshot(r, observed_at, endpoint), endpoint)
+
+
+def current_funding_body(
+    payload: Any, observed_at: datetime, endpoint: str = c.FUNDING_RATES_PATH
+) -> Batch[FundingRate]:
+    body = envelope(s.FundingRatesBody, payload, endpoint)
+    return _rows(body.funding_rates, lambda r: current_funding(r, observed_at, endpoint), endpoint)
+
+
+def history_body(
+    payload: Any, venue_symbol: str, asset: str, observed_at: datetime, endpoint: str = c.FUNDINGS_PATH
+) -> Batch[FundingRate]:
+    body = envelope(s.FundingsBody, payload, endpoint)
+    return _rows(body.fundings, lambda r: settled_funding(r, venue_symbol, asset, observed_at, endpoint), endpoint)
