@@ -28,7 +28,7 @@ ORDER_TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     OrderState.PENDING_SUBMIT: frozenset({OrderState.SUBMITTED, OrderState.UNKNOWN, OrderState.NOT_PLACED}),
     OrderState.SUBMITTED: frozenset({
         OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED,
-        OrderState.REJECTED, OrderState.UNKNOWN,
+        OrderState.REJECTED, OrderState.UNKNOWN, OrderState.NOT_PLACED,
     }),
     OrderState.UNKNOWN: frozenset({
         OrderState.OPEN, OrderState.PARTIALLY_FILLED, OrderState.FILLED, OrderState.CANCELED,
@@ -65,10 +65,11 @@ PAIR_TRANSITIONS: dict[PairState, frozenset[PairState]] = {
     PairState.PLANNED: frozenset({PairState.ENTERING, PairState.ABANDONED}),
     PairState.ENTERING: frozenset({PairState.OPEN, PairState.HEDGING, PairState.UNWINDING, PairState.ABANDONED,
                                    PairState.BROKEN}),
-    PairState.HEDGING: frozenset({PairState.OPEN, PairState.UNWINDING, PairState.BROKEN}),
+    PairState.HEDGING: frozenset({PairState.OPEN, PairState.UNWINDING, PairState.BROKEN, PairState.CLOSED}),
     PairState.OPEN: frozenset({PairState.EXITING, PairState.HEDGING, PairState.BROKEN}),
     PairState.EXITING: frozenset({PairState.CLOSED, PairState.EXITING, PairState.BROKEN, PairState.UNWINDING}),
-    PairState.UNWINDING: frozenset({PairState.CLOSED, PairState.ABANDONED, PairState.BROKEN, PairState.UNWINDING}),
+    PairState.UNWINDING: frozenset({PairState.CLOSED, PairState.ABANDONED, PairState.BROKEN, PairState.UNWINDING,
+                                    PairState.OPEN}),
     PairState.BROKEN: frozenset({PairState.UNWINDING, PairState.HEDGING, PairState.OPEN, PairState.CLOSED}),
     PairState.CLOSED: frozenset(),
     PairState.ABANDONED: frozenset(),
