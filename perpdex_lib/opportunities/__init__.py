@@ -1,0 +1,1 @@
+"""Cross-venue funding-rate opportunities: the same maths in SQL (pipeline) and Python (executor, CLI)."""
