@@ -1,0 +1,345 @@
+"""Bulk loads: COPY into a temporary staging table, then ``INSERT … ON CONFLICT`` into the target.
+
+Why this shape: COPY is the fastest way into PostgreSQL, and the merge step makes every load idempotent on
+the table's natural key (re-running an interval changes nothing: rows are only rewritten when a value
+differs). Rows are streamed with ``copy.write_row`` from any iterable, so a million rows never sit in
+Python memory. Everything happens inside the caller's transaction (as a savepoint; the caller commits), or in a
+transaction of its own on an autocommit connection, so a failed load leaves nothing behind. For a
+range-partitioned target the loader creates the monthly partitions that the batch's time span needs
+before merging, so a load never fails for a missing partition.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.types.json import Jsonb
+
+from perpdex_lib.domain.market import FundingRate, Instrument, MarketSnapshot, OrderBook, OrderBookLevel
+from perpdex_lib.venues.batch import Reject
+
+CopyFormat = Literal["binary", "text"]
+_stage_counter = itertools.count()
+
+
+# -------------------------------------------------------------------------------------------- generic
+
+
+def _split(table: str) -> sql.Identifier:
+    schema, _, name = table.rpartition(".")
+    return sql.Identifier(schema, name) if schema else sql.Identifier(name)
+
+
+def _idents(names: Sequence[str], prefix: str | None = None) -> sql.Composed:
+    if prefix:
+        return sql.SQL(", ").join(sql.Identifier(prefix, n) for n in names)
+    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
+
+def _partition_column(cur: psycopg.Cursor, table: str) -> str | None:
+    """The column of a single-column RANGE partition key, else None (not partitioned)."""
+    row = cur.execute(
+        """
+        SELECT a.attname
+        FROM pg_catalog.pg_partitioned_table p
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+        WHERE p.partrelid = %s::regclass AND p.partstrat = 'r' AND p.partnatts = 1
+        """,
+        (table,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def ensure_partitions(cur: psycopg.Cursor, table: str, start: datetime, end: datetime) -> int:
+    """Create the monthly partitions of ``table`` covering [start, end]; returns how many were new."""
+    row = cur.execute(
+        "SELECT market.ensure_monthly_partitions(%s::regclass, %s, %s)", (table, start, end)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _atomic(conn: psycopg.Connection):
+    """A savepoint inside the caller's transaction; its own transaction only on an autocommit connection.
+
+    psycopg's ``conn.transaction()`` on an idle non-autocommit connection would BEGIN and COMMIT by itself;
+    we open the caller's implicit transaction first so the caller decides when the load commits.
+    """
+    if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        conn.execute("SELECT 1")
+    return conn.transaction()
+
+
+def bulk_upsert(
+    conn: psycopg.Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    key_columns: Sequence[str],
+    update_columns: Sequence[str] | None = None,
+    *,
+    where: str | None = None,
+    copy_format: CopyFormat = "binary",
+) -> int:
+    """Stream ``rows`` (tuples in ``columns`` order) into ``table``, merging on ``key_columns``.
+
+    ``update_columns``: columns overwritten on a key conflict (default: every non-key column; ``[]`` means
+    DO NOTHING). ``where``: SQL condition for the update, with the target aliased ``t`` and the incoming
+    row ``excluded`` (default: any update column differs, so identical re-loads write nothing).
+    ``copy_format="binary"`` needs values of the column's Python type (Decimal for numeric, aware datetime
+    for timestamptz, dict/list for jsonb); ``"text"`` also accepts strings. Duplicate keys inside one
+    batch are allowed: the last occurrence wins. Returns the number of rows inserted or updated.
+    """
+    columns = list(columns)
+    key_columns = list(key_columns)
+    if not set(key_columns) <= set(columns):
+        raise ValueError(f"key columns {key_columns} must be among the loaded columns {columns}")
+    if update_columns is None:
+        update_columns = [c for c in columns if c not in key_columns]
+    update_columns = list(update_columns)
+    target = _split(table)
+    stage = sql.Identifier(f"_stage_{next(_stage_counter)}")
+
+    with _atomic(conn), conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                stage, _idents(columns), target
+            )
+        )
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(stage, _idents(columns))
+        if copy_format == "binary":
+            copy_sql = sql.SQL("{} (FORMAT BINARY)").format(copy_sql)
+            types = cur.execute(
+                """
+                SELECT t.typname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+                """,
+                (stage.as_string(cur),),
+            ).fetchall()
+        with cur.copy(copy_sql) as copy:
+            if copy_format == "binary":
+                copy.set_types([t for (t,) in types])
+            for row in rows:
+                copy.write_row(row)
+
+        part_col = _partition_column(cur, table)
+        if part_col is not None:
+            span = cur.execute(
+                sql.SQL("SELECT min({c}), max({c}) FROM {s}").format(c=sql.Identifier(part_col), s=stage)
+            ).fetchone()
+            if span and span[0] is not None:
+                ensure_partitions(cur, table, span[0], span[1])
+
+        merged = _merge_sql(target, stage, columns, key_columns, update_columns, where, dedupe=False)
+        try:
+            with conn.transaction():  # savepoint: the fast path fails only if the batch repeats a key
+                cur.execute(merged)
+        except errors.CardinalityViolation:
+            cur.execute(_merge_sql(target, stage, columns, key_columns, update_columns, where, dedupe=True))
+        count = cur.rowcount
+        cur.execute(sql.SQL("DROP TABLE {}").format(stage))
+    return count
+
+
+def _merge_sql(
+    target: sql.Identifier,
+    stage: sql.Identifier,
+    columns: list[str],
+    key_columns: list[str],
+    update_columns: list[str],
+    where: str | None,
+    *,
+    dedupe: bool,
+) -> sql.Composed:
+    if dedupe:  # ctid order is COPY order in a fresh temp table: keep the last row per key
+        source = sql.SQL("SELECT DISTINCT ON ({k}) {c} FROM {s} ORDER BY {k}, ctid DESC").format(
+            k=_idents(key_columns), c=_idents(columns), s=stage
+        )
+    else:
+        source = sql.SQL("SELECT {c} FROM {s}").format(c=_idents(columns), s=stage)
+    head = sql.SQL("INSERT INTO {t} AS t ({c}) {src} ON CONFLICT ({k}) ").format(
+        t=target, c=_idents(columns), src=source, k=_idents(key_columns)
+    )
+    if not update_columns:
+        return head + sql.SQL("DO NOTHING")
+    sets = sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in update_columns)
+    if where is None:
+        condition = sql.SQL("({}) IS DISTINCT FROM ({})").format(
+            _idents(update_columns, "t"), _idents(update_columns, "excluded")
+        )
+    else:
+        condition = sql.SQL(where)
+    return head + sql.SQL("DO UPDATE SET {} WHERE {}").format(sets, condition)
+
+
+# ------------------------------------------------------------------------------------- JSON (exact)
+
+
+def dumps_exact(obj: Any) -> str:
+    """JSON with Decimals written as the numbers they are (json.dumps would refuse or round them)."""
+    return "".join(_encode(obj))
+
+
+def _encode(obj: Any) -> Iterator[str]:
+    if isinstance(obj, Decimal):
+        if obj.is_finite():
+            yield str(obj)  # "1.25E-5" is valid JSON number syntax
+        else:
+            yield json.dumps(str(obj))  # NaN/Infinity are not JSON numbers: keep them visible as strings
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        yield json.dumps(str(obj))
+    elif isinstance(obj, dict):
+        yield "{"
+        for i, (key, value) in enumerate(obj.items()):
+            if i:
+                yield ","
+            yield json.dumps(str(key))
+            yield ":"
+            yield from _encode(value)
+        yield "}"
+    elif isinstance(obj, list | tuple):
+        yield "["
+        for i, value in enumerate(obj):
+            if i:
+                yield ","
+            yield from _encode(value)
+        yield "]"
+    elif isinstance(obj, bytes):
+        yield json.dumps(obj.decode("utf-8", errors="replace"))
+    elif obj is None or isinstance(obj, str | int | float | bool):
+        yield json.dumps(obj)
+    else:
+        yield json.dumps(str(obj))
+
+
+# ------------------------------------------------------------------------------------- typed loaders
+
+FUNDING_COLUMNS = (
+    "venue", "venue_symbol", "asset", "kind", "funding_time", "raw_rate", "raw_unit", "interval_hours",
+    "rate_per_hour", "venue_ts", "observed_at", "run_id",
+)  # fmt: skip
+_FUNDING_VALUES = ("asset", "raw_rate", "raw_unit", "interval_hours", "rate_per_hour", "venue_ts")
+# A value change rewrites the row; a newer sighting of an unchanged prediction refreshes observed_at (the
+# executor judges the prediction's age by it); a re-run of the same batch writes nothing.
+_FUNDING_WHERE = (
+    "(t.asset, t.raw_rate, t.raw_unit, t.interval_hours, t.rate_per_hour, t.venue_ts) IS DISTINCT FROM "
+    "(excluded.asset, excluded.raw_rate, excluded.raw_unit, excluded.interval_hours, excluded.rate_per_hour, "
+    "excluded.venue_ts) OR (t.kind = 'predicted' AND excluded.observed_at > t.observed_at)"
+)
+
+
+def _funding_row(rate: FundingRate, run_id: str | None) -> tuple:
+    return (
+        rate.venue.value, rate.venue_symbol, rate.asset, rate.kind.value, rate.funding_time, rate.raw_rate,
+        rate.raw_unit.value, rate.interval_hours, rate.rate_per_hour, rate.venue_ts, rate.observed_at, run_id,
+    )  # fmt: skip
+
+
+def load_funding_rates(conn: psycopg.Connection, rates: Iterable[FundingRate], run_id: str | None = None) -> int:
+    """Upsert funding observations on (venue, venue_symbol, funding_time, kind)."""
+    return bulk_upsert(
+        conn,
+        "market.funding_rates",
+        FUNDING_COLUMNS,
+        (_funding_row(r, run_id) for r in rates),
+        ("venue", "venue_symbol", "funding_time", "kind"),
+        (*_FUNDING_VALUES, "observed_at", "run_id"),
+        where=_FUNDING_WHERE,
+    )
+
+
+SNAPSHOT_COLUMNS = (
+    "venue", "venue_symbol", "asset", "ts", "mark_price", "index_price", "open_interest_base",
+    "open_interest_usd", "volume_24h_usd", "best_bid", "best_ask", "bid_depth_usd", "ask_depth_usd",
+    "next_funding_time", "run_id",
+)  # fmt: skip
+_SNAPSHOT_VALUES = SNAPSHOT_COLUMNS[2:-1]
+
+
+def load_snapshots(conn: psycopg.Connection, snapshots: Iterable[MarketSnapshot], run_id: str | None = None) -> int:
+    """Upsert market snapshots on (venue, venue_symbol, ts)."""
+    rows = (
+        (
+            s.venue.value, s.venue_symbol, s.asset, s.ts, s.mark_price, s.index_price, s.open_interest_base,
+            s.open_interest_usd, s.volume_24h_usd, s.best_bid, s.best_ask, s.bid_depth_usd, s.ask_depth_usd,
+            s.next_funding_time, run_id,
+        )
+        for s in snapshots
+    )
+    where = "({}) IS DISTINCT FROM ({})".format(
+        ", ".join(f"t.{c}" for c in _SNAPSHOT_VALUES), ", ".join(f"excluded.{c}" for c in _SNAPSHOT_VALUES)
+    )
+    return bulk_upsert(
+        conn, "market.market_snapshots", SNAPSHOT_COLUMNS, rows, ("venue", "venue_symbol", "ts"),
+        (*_SNAPSHOT_VALUES, "run_id"), where=where,
+    )  # fmt: skip
+
+
+INSTRUMENT_COLUMNS = (
+    "venue", "venue_symbol", "asset", "quote", "multiplier", "tick_size", "lot_size", "min_size",
+    "min_notional_usd", "max_leverage", "funding_interval_hours", "continuous_funding", "status",
+    "venue_market_id", "first_seen_at", "updated_at",
+)  # fmt: skip
+_INSTRUMENT_VALUES = INSTRUMENT_COLUMNS[2:-2]
+
+
+def load_instruments(
+    conn: psycopg.Connection, instruments: Iterable[Instrument], observed_at: datetime | None = None
+) -> int:
+    """Upsert instruments on (venue, venue_symbol); ``updated_at`` moves only when a field changed."""
+    seen = observed_at or datetime.now(UTC)
+    rows = (
+        (
+            i.venue.value, i.venue_symbol, i.asset, i.quote, i.multiplier, i.tick_size, i.lot_size, i.min_size,
+            i.min_notional_usd, i.max_leverage, i.funding_interval_hours, i.continuous_funding, i.status.value,
+            i.venue_market_id, seen, seen,
+        )
+        for i in instruments
+    )
+    where = "({}) IS DISTINCT FROM ({})".format(
+        ", ".join(f"t.{c}" for c in _INSTRUMENT_VALUES), ", ".join(f"excluded.{c}" for c in _INSTRUMENT_VALUES)
+    )
+    return bulk_upsert(
+        conn, "market.instruments", INSTRUMENT_COLUMNS, rows, ("venue", "venue_symbol"),
+        (*_INSTRUMENT_VALUES, "updated_at"), where=where,
+    )  # fmt: skip
+
+
+def _levels(levels: Sequence[OrderBookLevel]) -> list[list[str]]:
+    return [[format(level.price, "f"), format(level.size, "f")] for level in levels]
+
+
+def load_order_books(conn: psycopg.Connection, books: Iterable[OrderBook], run_id: str | None = None) -> int:
+    """Upsert order books on (venue, venue_symbol, ts); levels as JSON ``[[price, size], ...]`` strings."""
+    rows = (
+        (b.venue.value, b.venue_symbol, b.ts, Jsonb(_levels(b.bids)), Jsonb(_levels(b.asks)), run_id)
+        for b in books
+    )
+    return bulk_upsert(
+        conn, "market.order_books", ("venue", "venue_symbol", "ts", "bids", "asks", "run_id"), rows,
+        ("venue", "venue_symbol", "ts"), ("bids", "asks", "run_id"), where="(t.bids, t.asks) IS DISTINCT FROM "
+        "(excluded.bids, excluded.asks)",
+    )  # fmt: skip
+
+
+def quarantine(conn: psycopg.Connection, rejects: Iterable[Reject], run_id: str | None = None) -> int:
+    """Append rejected rows to ``dq.quarantine`` (append-only: every refusal is evidence)."""
+    columns = ("venue", "endpoint", "reason_code", "detail", "payload", "run_id")
+    count = 0
+    with _atomic(conn), conn.cursor() as cur:
+        copy_sql = sql.SQL("COPY dq.quarantine ({}) FROM STDIN (FORMAT BINARY)").format(_idents(columns))
+        with cur.copy(copy_sql) as copy:
+            copy.set_types(["text", "text", "text", "text", "jsonb", "text"])
+            for r in rejects:
+                copy.write_row(
+                    (str(r.venue), r.endpoint, r.reason_code, r.detail, Jsonb(r.payload, dumps=dumps_exact), run_id)
+                )
+                count += 1
+    return count
