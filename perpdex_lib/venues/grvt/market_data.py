@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch, Reject
-from perpdex_lib.venues.errors import VenueHttpError
+from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import constants as c
 from perpdex_lib.venues.grvt import parse
 
@@ -27,8 +27,9 @@ class MarketData(MarketDataClient):
     async def _tickers(self, instruments: list[Instrument]) -> tuple[list[parse.TickerReply], list[Reject]]:
         """One /ticker call per instrument (no bulk ticker exists), at most TICKER_CONCURRENCY in flight.
 
-        A 4xx for one instrument (e.g. delisted between the two calls) becomes a reject; transport failures
-        that outlived the retries fail the whole call, because the venue is then unavailable.
+        A 4xx or an undecodable body for one instrument (e.g. delisted between the two calls) becomes a
+        reject for that instrument; transport failures that outlived the retries fail the whole call, because
+        the venue is then unavailable.
         """
         gate = asyncio.Semaphore(c.TICKER_CONCURRENCY)
 
@@ -42,6 +43,8 @@ class MarketData(MarketDataClient):
         for inst, res in zip(instruments, results, strict=True):
             if isinstance(res, VenueHttpError):
                 rejects.append(Reject(self.venue.value, res.endpoint, "http_error", str(res), inst.venue_symbol))
+            elif isinstance(res, VenueParseError):
+                rejects.append(Reject(self.venue.value, res.endpoint, "parse_error", str(res), inst.venue_symbol))
             elif isinstance(res, BaseException):
                 raise res
             else:
