@@ -1,0 +1,184 @@
+"""The Paradex connector against the simulator over real HTTP, checked against the model's ground truth."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from perpdex_lib.domain import FundingKind, RateUnit, Venue
+from perpdex_lib.venues.base import open_market_data
+from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+
+V = Venue.PARADEX
+
+
+@pytest.fixture
+async def client(sim_settings):
+    md = open_market_data(V, sim_settings)
+    async with md.http:
+        yield md
+
+
+async def _instrument(md, name: str):
+    return next(i for i in (await md.instruments()).items if i.asset == name)
+
+
+async def test_instruments_match_the_model(client, sim_model):
+    batch = await client.instruments()
+    assert batch.rejects == []
+    listed = sim_model.listed(V)
+    assert len(batch.items) == len(listed)
+    by_asset = {i.asset: i for i in batch.items}
+    for asset in listed:
+        spec = sim_model.spec(V, asset)
+        inst = by_asset[asset.name]
+        assert inst.continuous_funding is True
+        assert inst.funding_interval_hours == spec.interval_h == 8
+        assert (inst.tick_size, inst.lot_size) == (spec.tick, spec.lot)
+        assert inst.max_leverage == spec.max_leverage
+        assert inst.multiplier == spec.multiplier
+    assert by_asset["PEPE"].multiplier == sim_model.multiplier(V, sim_model.asset("PEPE"))
+    assert by_asset["BTC"].venue_symbol == "BTC-USD-PERP"
+
+
+async def test_predicted_funding_equals_the_model(client, sim_model):
+    batch = await client.funding_current()
+    assert batch.rejects == []
+    assert len(batch.items) == len(sim_model.listed(V))
+    for rate in batch.items:
+        asset = sim_model.asset(rate.asset)
+        assert rate.kind is FundingKind.PREDICTED
+        assert rate.raw_unit is RateUnit.FRACTION_PER_INTERVAL
+        assert rate.rate_per_hour == sim_model.predicted_rate_per_hour(V, asset, rate.venue_ts)
+        # computed: the end of the running 8 h period, which is the model's next settlement
+        assert rate.funding_time == sim_model.next_settlement(V, asset, rate.venue_ts)
+
+
+async def test_snapshots_match_the_model(client, sim_model):
+    batch = await client.snapshots()
+    assert batch.rejects == [] and len(batch.items) == len(sim_model.listed(V))
+    for snap in batch.items:
+        asset = sim_model.asset(snap.asset)
+        assert snap.mark_price == sim_model.mark_price(V, asset, snap.ts)
+        assert snap.index_price == sim_model.index_price(V, asset, snap.ts)
+        assert snap.open_interest_base == sim_model.open_interest_base(V, asset, snap.ts)
+        truth_usd = sim_model.open_interest_usd(V, asset, snap.ts)
+        assert abs(snap.open_interest_usd - truth_usd) / truth_usd < Decimal("0.001")
+        assert snap.volume_24h_usd == sim_model.volume_24h_usd(V, asset, snap.ts)
+        assert snap.best_bid < snap.best_ask
+
+
+async def test_settled_history_matches_the_model(client, sim_model):
+    sol = await _instrument(client, "SOL")
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=5)
+    batch = await client.funding_history(sol, start, end)
+    truth = sim_model.settlement_times(V, sim_model.asset("SOL"), start, end)
+    assert batch.rejects == []
+    assert [r.funding_time for r in batch.items] == truth and len(truth) == 15
+    for rate in batch.items:
+        assert rate.kind is FundingKind.SETTLED
+        assert rate.rate_per_hour == sim_model.settled_rate_per_hour(V, sim_model.asset("SOL"), rate.funding_time)
+
+
+async def test_history_paginates_with_the_cursor(client, sim_model):
+    btc = await _instrument(client, "BTC")
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=400)  # 1200 boundaries, plus the one before start: two 1000-row pages
+    before = client.http.requests_sent
+    batch = await client.funding_history(btc, start, end)
+    assert client.http.requests_sent - before == 2
+    assert [r.funding_time for r in batch.items] == sim_model.settlement_times(V, sim_model.asset("BTC"), start, end)
+
+
+async def test_sim_cursor_pages_do_not_overlap(sim_urls):
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    params = {"market": "ETH-USD-PERP", "start_at": int((end - timedelta(days=2)).timestamp() * 1000),
+              "end_at": int(end.timestamp() * 1000), "page_size": 4}
+    seen: list[int] = []
+    async with aiohttp.ClientSession() as s:
+        while True:
+            async with s.get(f"{sim_urls[V]}/v1/funding/data", params=params) as r:
+                body = await r.json()
+            seen += [row["created_at"] for row in body["results"]]
+            if body["next"] is None:
+                break
+            params["cursor"] = body["next"]
+    assert len(seen) == len(set(seen)) == 7  # 6 boundaries in two days, both ends inclusive
+    assert seen == sorted(seen, reverse=True)
+
+
+async def test_order_book_sorted_and_from_the_model(client, sim_model):
+    eth = await _instrument(client, "ETH")
+    book = await client.order_book(eth, depth=15)
+    assert len(book.bids) == len(book.asks) == 15
+    assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
+    assert [lv.price for lv in book.asks] == sorted(lv.price for lv in book.asks)
+    bids, asks = sim_model.order_book(V, sim_model.asset("ETH"), book.ts, depth=15)
+    assert [(lv.price, lv.size) for lv in book.bids] == bids
+    assert [(lv.price, lv.size) for lv in book.asks] == asks
+
+
+# ---- faults (private simulator only) -------------------------------------------------------------
+async def _faults(sim, venue: Venue, **values) -> None:
+    async with aiohttp.ClientSession() as s, s.post(f"{sim.admin_url}/admin/faults/{venue.value}", json=values) as r:
+        assert r.status == 200
+
+
+@pytest.mark.parametrize(
+    ("faults", "stat"),
+    [({"error_5xx_rate": 0.3}, "5xx"), ({"rate_limit_rate": 0.3, "retry_after_s": 0.01}, "429")],
+)
+async def test_transient_errors_are_retried(private_sim, private_sim_settings, faults, stat):
+    await _faults(private_sim, V, **faults)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        for _ in range(4):
+            batch = await md.funding_current()
+            assert len(batch.items) == len(private_sim.model.listed(V))
+    assert private_sim.contexts[V].faults.stats[stat] > 0
+
+
+async def test_timeouts_are_retried(private_sim, private_sim_settings):
+    await _faults(private_sim, V, timeout_rate=0.3, timeout_hang_s=3.0)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        for _ in range(4):
+            assert len((await md.instruments()).items) == len(private_sim.model.listed(V))
+    assert private_sim.contexts[V].faults.stats["timeouts"] > 0
+
+
+async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
+    await _faults(private_sim, V, malformed_rate=1.0, malformed_mode="row")
+    md = open_market_data(V, private_sim_settings)
+    n = len(private_sim.model.listed(V))
+    rejects = []
+    async with md.http:
+        for _ in range(10):
+            batch = await md.instruments()
+            assert len(batch.items) + len(batch.rejects) == n
+            rejects += batch.rejects
+    assert rejects and {r.reason_code for r in rejects} <= {"parse_error", "unknown_unit"}
+    assert private_sim.contexts[V].faults.stats["malformed"] == 10
+
+
+async def test_truncated_body_is_a_parse_error(private_sim, private_sim_settings):
+    await _faults(private_sim, V, malformed_rate=1.0, malformed_mode="body")
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        with pytest.raises(VenueParseError):
+            await md.instruments()
+
+
+async def test_down_venue_is_unavailable_and_only_that_venue(private_sim, private_sim_settings):
+    await _faults(private_sim, V, down=True)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        with pytest.raises(VenueUnavailable):
+            await md.snapshots()
+    other = open_market_data(Venue.GRVT, private_sim_settings)
+    async with other.http:
+        assert (await other.instruments()).items
