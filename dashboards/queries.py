@@ -142,20 +142,26 @@ QUARANTINE_SUMMARY = text("SELECT * FROM reporting.quarantine_summary")
 
 INGEST_RUNS = text("SELECT * FROM reporting.ingest_runs ORDER BY started_at DESC LIMIT :limit")
 
-# --- generic (executor, positions): relations discovered at run time ----------------------------------------------
+# --- executor and positions (views from 0201_dashboard_execution_views) --------------------------------------------
 
-_GENERIC = {
-    name: text(f"SELECT * FROM reporting.{name} LIMIT :limit")
-    for name in (
-        "executor_status",
-        "executor_events",
-        "reconciliation_status",
-        "pairs",
-        "pair_legs",
-        "pnl_history",
-    )
-}
-
+EXEC_STATUS = text("SELECT * FROM reporting.exec_status ORDER BY executor_id")
+EXEC_EVENTS = text(
+    """
+    SELECT ts, executor_id, level, kind, pair_id, detail FROM reporting.exec_events
+    WHERE level = ANY(CAST(:levels AS text[])) ORDER BY ts DESC, id DESC LIMIT :limit
+    """
+)
+EXEC_RECONCILIATIONS = text(
+    "SELECT ts, executor_id, status, detail FROM reporting.exec_reconciliations ORDER BY ts DESC, id DESC LIMIT :limit"
+)
+EXEC_PAIRS = text("SELECT * FROM reporting.exec_pairs ORDER BY created_at DESC LIMIT :limit")
+EXEC_LEGS = text("SELECT * FROM reporting.exec_legs WHERE pair_id = :pair_id ORDER BY leg")
+EXEC_PNL_MARKS = text(
+    """
+    SELECT date_trunc('hour', ts) AS bucket, pair_id, (array_agg(net_pnl_usd ORDER BY ts DESC))[1] AS net_pnl_usd
+    FROM reporting.exec_pnl_marks WHERE ts >= :start GROUP BY 1, 2 ORDER BY 1
+    """
+)
 
 # --- execution helpers ------------------------------------------------------------------------------------------------
 
@@ -308,6 +314,25 @@ def ingest_runs(limit: int = 50) -> pd.DataFrame:
     return live(INGEST_RUNS, limit=limit)
 
 
-def generic(name: str, limit: int = 200) -> pd.DataFrame:
-    """Rows of an executor-side reporting view; ``name`` is checked against a fixed allow-list."""
-    return live(_GENERIC[name], limit=limit)
+def exec_status() -> pd.DataFrame:
+    return live(EXEC_STATUS)
+
+
+def exec_events(levels: Sequence[str], limit: int = 200) -> pd.DataFrame:
+    return live(EXEC_EVENTS, levels=list(levels), limit=limit)
+
+
+def exec_reconciliations(limit: int = 20) -> pd.DataFrame:
+    return live(EXEC_RECONCILIATIONS, limit=limit)
+
+
+def exec_pairs(limit: int = 1000) -> pd.DataFrame:
+    return live(EXEC_PAIRS, limit=limit)
+
+
+def exec_legs(pair_id: str) -> pd.DataFrame:
+    return live(EXEC_LEGS, pair_id=pair_id)
+
+
+def exec_pnl_marks(start: datetime) -> pd.DataFrame:
+    return live(EXEC_PNL_MARKS, start=start)

@@ -85,3 +85,99 @@ def seed(conn: psycopg.Connection) -> None:
             )
         cur.execute("SELECT reporting.refresh_funding_daily('-infinity')")
     conn.commit()
+
+
+EXECUTOR_ID = "paper-1"
+# Expected totals of seed_executor (asserted by the Positions page test):
+#   open ETH pair:    unrealised 4.00 + funding 7.50 - fees 2.50 = 9.00
+#   closed BTC pair:  fill cash 2.00 + funding 12.00 - fees 10.00 = 4.00
+EXPECTED_NET_PNL_USD = Decimal("13.00")
+EXPECTED_FUNDING_USD = Decimal("19.50")
+EXPECTED_FEES_USD = Decimal("12.50")
+
+
+def seed_executor(conn: psycopg.Connection) -> None:
+    """One open and one closed pair with orders, fills, funding, marks, events and a reconciliation."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO execution.trading_state (executor_id, state, reason, updated_by)"
+            " VALUES (%s, 'ACTIVE', '', 'operator')",
+            (EXECUTOR_ID,),
+        )
+        pairs = [
+            ("ETH-open1", "ETH", "lighter", "ETH", "hyperliquid", "ETH", "open", None, "2 days", None),
+            ("BTC-closed1", "BTC", "paradex", "BTC-USD-PERP", "hyperliquid", "BTC", "closed", "spread_reversed",
+             "5 days", "1 day"),
+        ]
+        for pair_id, asset, lv, ls, sv, ss, state, reason, opened_ago, closed_ago in pairs:
+            cur.execute(
+                """
+                INSERT INTO execution.pairs (pair_id, executor_id, mode, asset, long_venue, long_symbol,
+                    long_multiplier, short_venue, short_symbol, short_multiplier, state, target_canonical_qty,
+                    target_notional_usd, entry_spread_per_hour, entry_apr, exit_reason, opened_at, closed_at,
+                    created_at)
+                VALUES (%s, %s, 'paper', %s, %s, %s, 1, %s, %s, 1, %s, 1, 10000, 0.00002, 0.19, %s,
+                        now() - %s::interval, now() - %s::interval, now() - %s::interval)
+                """,
+                (pair_id, EXECUTOR_ID, asset, lv, ls, sv, ss, state, reason, opened_ago, closed_ago, opened_ago),
+            )
+        # (cloid, pair, leg, purpose, venue, symbol, side, qty, price, fee)
+        fills = [
+            ("ETH-open1-le0", "ETH-open1", "long", "entry", "lighter", "ETH", "buy", "5", "2000", "1.00"),
+            ("ETH-open1-se0", "ETH-open1", "short", "entry", "hyperliquid", "ETH", "sell", "5", "2001", "1.50"),
+            ("BTC-closed1-le0", "BTC-closed1", "long", "entry", "paradex", "BTC-USD-PERP", "buy", "0.1", "50000",
+             "2.50"),
+            ("BTC-closed1-se0", "BTC-closed1", "short", "entry", "hyperliquid", "BTC", "sell", "0.1", "50010", "2.50"),
+            ("BTC-closed1-lx1", "BTC-closed1", "long", "exit", "paradex", "BTC-USD-PERP", "sell", "0.1", "50100",
+             "2.50"),
+            ("BTC-closed1-sx1", "BTC-closed1", "short", "exit", "hyperliquid", "BTC", "buy", "0.1", "50090", "2.50"),
+        ]
+        for n, (cloid, pair_id, leg, purpose, venue, symbol, side, qty, price, fee) in enumerate(fills):
+            cur.execute(
+                """
+                INSERT INTO execution.orders (client_order_id, pair_id, leg, purpose, venue, venue_symbol, side, qty,
+                    order_type, state, filled_qty, avg_price, fee_usd)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'market', 'filled', %s, %s, %s)
+                """,
+                (cloid, pair_id, leg, purpose, venue, symbol, side, qty, qty, price, fee),
+            )
+            cur.execute(
+                """
+                INSERT INTO execution.fills (venue, trade_id, client_order_id, pair_id, venue_symbol, side, qty, price,
+                    fee_usd, is_maker, ts)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, false, now() - make_interval(hours => %s))
+                """,
+                (venue, f"t{n}", cloid, pair_id, symbol, side, qty, price, fee, 100 - n),
+            )
+        payments = [("ETH-open1", "hyperliquid", "ETH", h, a) for h, a in ((3, "2.0"), (2, "2.5"), (1, "3.0"))]
+        payments += [("BTC-closed1", "hyperliquid", "BTC", h, "4.0") for h in (50, 49, 48)]
+        for pair_id, venue, symbol, hours_ago, amount in payments:
+            cur.execute(
+                """
+                INSERT INTO execution.funding_payments (pair_id, venue, venue_symbol, funding_time, position_qty, rate,
+                    amount_usd)
+                VALUES (%s, %s, %s, date_trunc('hour', now()) - make_interval(hours => %s), 1, 0.0001, %s)
+                """,
+                (pair_id, venue, symbol, hours_ago, amount),
+            )
+        cur.execute(
+            """
+            INSERT INTO execution.pair_marks (pair_id, ts, long_qty, short_qty, long_mark, short_mark,
+                current_spread_per_hour, unrealised_pnl_usd, funding_usd, fees_usd)
+            SELECT 'ETH-open1', now() - make_interval(hours => h), 5, 5, 2000, 2001, 0.00002,
+                   CASE WHEN h = 0 THEN 4.0 ELSE 1.0 END, 7.5, 2.5
+            FROM generate_series(0, 47) AS h
+            """
+        )
+        for level, kind in (("info", "pair_planned"), ("warning", "hedge_retry"), ("info", "pair_state")):
+            cur.execute(
+                "INSERT INTO execution.events (executor_id, level, kind, pair_id, detail)"
+                " VALUES (%s, %s, %s, 'ETH-open1', '{\"note\": \"seeded\"}')",
+                (EXECUTOR_ID, level, kind),
+            )
+        cur.execute(
+            "INSERT INTO execution.reconciliations (executor_id, ts, status, detail)"
+            " VALUES (%s, now() - interval '30 seconds', 'ok', '{}')",
+            (EXECUTOR_ID,),
+        )
+    conn.commit()

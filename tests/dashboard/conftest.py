@@ -1,0 +1,52 @@
+"""Dashboard fixtures: a seeded warehouse reached through the read-only role, and fresh Streamlit caches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboards import queries
+from dashboards.db import DASHBOARD_ROLE, URL_ENV
+from perpdex_lib.warehouse.engine import with_user
+from tests.dashboard.seed import seed, seed_executor
+
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+
+def _reset_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def dashboard_url(clean_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The dashboard role's URL on an emptied warehouse (tests seed what they need)."""
+    url = with_user(clean_db, DASHBOARD_ROLE)
+    monkeypatch.setenv(URL_ENV, url)
+    _reset_caches()
+    yield url
+    queries._engine(url).dispose()
+    _reset_caches()
+
+
+@pytest.fixture
+def seeded(dashboard_url: str, clean_db: str) -> str:
+    """Market data, quarantine and the executor journal from tests/dashboard/seed.py."""
+    with psycopg.connect(clean_db) as conn:
+        seed(conn)
+        seed_executor(conn)
+    return dashboard_url
+
+
+def open_page(page: str | None = None) -> AppTest:
+    """Run the app (default page) or switch to ``pages/<page>.py``; fail on any script exception."""
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
