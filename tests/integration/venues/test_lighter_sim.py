@@ -1,0 +1,205 @@
+"""Lighter connector against the simulator over real HTTP, checked against the model's ground truth."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from perpdex_lib.config import Settings
+from perpdex_lib.domain import FundingKind, InstrumentStatus, RateUnit, Venue
+from perpdex_lib.sim.model import MarketModel
+from perpdex_lib.sim.server import SimServer
+from perpdex_lib.sim.venues.lighter import market_id
+from perpdex_lib.venues.base import open_market_data
+from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+
+pytestmark = pytest.mark.integration
+LT = Venue.LIGHTER
+
+
+async def test_instruments_match_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    async with client.http:
+        batch = await client.instruments()
+    listed = sim_model.listed(LT)
+    assert batch.rejects == [] and len(batch.items) == len(listed)
+    by_asset = {i.asset: i for i in batch.items}
+    assert set(by_asset) == {a.name for a in listed}
+    for a in listed:
+        inst, spec = by_asset[a.name], sim_model.spec(LT, a)
+        assert inst.venue_market_id == str(market_id(sim_model, a))
+        assert inst.multiplier == spec.multiplier
+        assert inst.venue_symbol == (a.name if spec.multiplier == 1 else f"1000{a.name}")
+        assert inst.tick_size == spec.tick and inst.min_size == spec.min_size
+        assert inst.lot_size == (spec.lot if spec.lot <= 1 else Decimal(1))  # 10^-size_decimals cannot exceed 1
+        assert inst.max_leverage == spec.max_leverage
+        assert inst.funding_interval_hours == spec.interval_h == 1
+        assert inst.status is InstrumentStatus.ACTIVE and inst.quote == "USDC"
+    assert by_asset["BTC"].venue_market_id == "1" and by_asset["ETH"].venue_market_id == "0"
+    pepe = by_asset["PEPE"]
+    assert (pepe.venue_symbol, pepe.multiplier) == ("1000PEPE", Decimal(1000))
+
+
+async def test_predicted_funding_matches_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    before = datetime.now(UTC)
+    async with client.http:
+        batch = await client.funding_current()
+    after = datetime.now(UTC)
+    assert batch.rejects == [] and len(batch.items) == len(sim_model.listed(LT))  # reference rows skipped
+    for rate in batch.items:
+        a = sim_model.asset(rate.asset)
+        assert rate.kind is FundingKind.PREDICTED and rate.raw_unit is RateUnit.FRACTION_PER_8H
+        assert rate.rate_per_hour in {sim_model.predicted_rate_per_hour(LT, a, t) for t in (before, after)}
+        assert rate.funding_time in {sim_model.next_settlement(LT, a, t) for t in (before, after)}
+
+
+async def test_settled_history_count_values_signs_and_windows(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(days=40), now  # 960 hourly settlements: windows of 720 h + 240 h
+    async with client.http:
+        instruments = {i.asset: i for i in (await client.instruments()).items}
+        sent_before = client.http.requests_sent
+        batch = await client.funding_history(instruments["ETH"], start, end)
+        calls = client.http.requests_sent - sent_before
+    a = sim_model.asset("ETH")
+    truth = sim_model.settlement_times(LT, a, start, end)
+    assert batch.rejects == [] and len(batch.items) == len(truth) == 960
+    assert calls == 2
+    assert [r.funding_time for r in batch.items] == truth
+    assert [r.rate_per_hour for r in batch.items] == [sim_model.settled_rate_per_hour(LT, a, t) for t in truth]
+    signs = {r.rate_per_hour > 0 for r in batch.items if r.rate_per_hour}
+    assert signs == {True, False}  # `direction` turned the unsigned wire rate into both signs
+    assert all(r.kind is FundingKind.SETTLED and r.raw_unit is RateUnit.PERCENT_PER_HOUR for r in batch.items)
+
+
+async def test_history_of_a_thousand_x_market(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    now = datetime.now(UTC)
+    async with client.http:
+        pepe = next(i for i in (await client.instruments()).items if i.asset == "PEPE")
+        batch = await client.funding_history(pepe, now - timedelta(hours=30), now)
+    truth = sim_model.settlement_times(LT, sim_model.asset("PEPE"), now - timedelta(hours=30), now)
+    assert [r.funding_time for r in batch.items] == truth and len(truth) in (30, 31)
+    assert {r.venue_symbol for r in batch.items} == {"1000PEPE"} and {r.asset for r in batch.items} == {"PEPE"}
+
+
+async def test_snapshots_match_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    async with client.http:
+        snaps = await client.snapshots()
+    now = datetime.now(UTC)
+    assert snaps.rejects == [] and len(snaps.items) == len(sim_model.listed(LT))
+    for s in snaps.items:
+        a = sim_model.asset(s.asset)
+        mark = sim_model.mark_price(LT, a, now)
+        assert abs(s.mark_price - mark) / mark < Decimal("0.002")
+        assert s.open_interest_usd == s.open_interest_base * s.mark_price
+        oi_usd = sim_model.open_interest_usd(LT, a, now)
+        assert abs(s.open_interest_usd - oi_usd) / oi_usd < Decimal("0.01")
+        assert abs(s.volume_24h_usd - sim_model.volume_24h_usd(LT, a, now)) / s.volume_24h_usd < Decimal("0.01")
+        assert s.next_funding_time == sim_model.next_settlement(LT, a, s.ts)
+
+
+async def test_order_book_aggregates_to_the_model_levels(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(LT, sim_settings)
+    async with client.http:
+        instruments = {i.asset: i for i in (await client.instruments()).items}
+        before = datetime.now(UTC)
+        book = await client.order_book(instruments["BTC"])
+        after = datetime.now(UTC)
+        shallow = await client.order_book(instruments["PEPE"], depth=5)
+    assert len(book.bids) == len(book.asks) == 20
+    assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
+    assert [lv.price for lv in book.asks] == sorted(lv.price for lv in book.asks)
+    btc = sim_model.asset("BTC")
+    truths = []
+    for t in (before, after):
+        bids, asks = sim_model.order_book(LT, btc, t, depth=100)
+        truths.append((bids[:20], asks[:20]))
+    got = ([(lv.price, lv.size) for lv in book.bids], [(lv.price, lv.size) for lv in book.asks])
+    assert got in truths  # individual orders summed back to the model's levels exactly
+    assert len(shallow.bids) == 5 and shallow.venue_symbol == "1000PEPE"
+    pepe_mark = sim_model.mark_price(LT, sim_model.asset("PEPE"), after)
+    assert abs(shallow.mid - pepe_mark) / pepe_mark < Decimal("0.01")  # venue units: 1000 PEPE
+
+
+# ---- faults (own simulator only) ------------------------------------------------------------------------------
+def _faults(sim: SimServer, **values: object) -> dict[str, int]:
+    ctx = sim.contexts[LT]
+    ctx.faults.config.update(values)
+    return ctx.faults.stats
+
+
+@pytest.mark.parametrize(
+    ("fault", "stat"),
+    [
+        ({"error_5xx_rate": 0.5}, "5xx"),
+        ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
+        ({"timeout_rate": 0.3, "timeout_hang_s": 3.0}, "timeouts"),
+    ],
+)
+async def test_transient_faults_are_retried_and_recovered(
+    private_sim: SimServer, private_sim_settings: Settings, fault: dict, stat: str
+) -> None:
+    stats = _faults(private_sim, **fault)
+    settings = private_sim_settings.model_copy(update={"http_max_attempts": 8, "http_timeout_s": 0.5})
+    client = open_market_data(LT, settings)
+    async with client.http:
+        results = []
+        while stats[stat] == 0 and len(results) < 12:  # the fault RNG is seeded: hits come within a few calls
+            results.append(await client.funding_current())
+    assert all(len(b.items) == len(private_sim.model.listed(LT)) and not b.rejects for b in results)
+    assert stats[stat] > 0
+    assert client.http.requests_sent > len(results)  # every hit cost a retry
+
+
+async def test_malformed_row_becomes_a_reject(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    client = open_market_data(LT, private_sim_settings)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with client.http:
+        eth = next(i for i in (await client.instruments()).items if i.asset == "ETH")
+        stats = _faults(private_sim, malformed_rate=1.0, malformed_mode="row")
+        # 24 settlements served (the window ends between two), one of them damaged
+        batch = await client.funding_history(eth, now - timedelta(hours=24), now - timedelta(minutes=30))
+    assert stats["malformed"] == 1
+    assert len(batch.rejects) == 1 and len(batch.items) == 23  # every field of a history row is read
+    reject = batch.rejects[0]
+    assert (reject.venue, reject.endpoint, reject.reason_code) == ("lighter", "GET /api/v1/fundings", "parse_error")
+
+
+async def test_malformed_body_is_a_parse_error(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    _faults(private_sim, malformed_rate=1.0, malformed_mode="body")
+    client = open_market_data(LT, private_sim_settings)
+    async with client.http:
+        with pytest.raises(VenueParseError):
+            await client.instruments()
+
+
+async def test_down_is_unavailable_for_lighter_only(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    _faults(private_sim, down=True)
+    client = open_market_data(LT, private_sim_settings)
+    async with client.http:
+        with pytest.raises(VenueUnavailable) as info:
+            await client.funding_current()
+    assert info.value.venue == "lighter"
+    other = open_market_data(Venue.EDGEX, private_sim_settings)
+    async with other.http:
+        assert len((await other.instruments()).items) == len(private_sim.model.listed(Venue.EDGEX))
+
+
+async def test_stale_venue_serves_old_estimates(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    """With the stale fault the simulator answers from 3 hours ago: the rates are the model's values then."""
+    _faults(private_sim, stale_s=3 * 3600)
+    client = open_market_data(LT, private_sim_settings)
+    before = datetime.now(UTC) - timedelta(hours=3)
+    async with client.http:
+        batch = await client.funding_current()
+    after = datetime.now(UTC) - timedelta(hours=3)
+    model = private_sim.model
+    for rate in batch.items:
+        a = model.asset(rate.asset)
+        assert rate.rate_per_hour in {model.predicted_rate_per_hour(LT, a, t) for t in (before, after)}
