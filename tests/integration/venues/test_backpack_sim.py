@@ -1,0 +1,175 @@
+"""Backpack connector against the simulator over real HTTP, checked against the model's ground truth."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from perpdex_lib.config import Settings
+from perpdex_lib.domain import FundingKind, Venue
+from perpdex_lib.sim.model import MarketModel
+from perpdex_lib.sim.server import SimServer
+from perpdex_lib.venues.base import open_market_data
+from perpdex_lib.venues.errors import VenueUnavailable
+
+pytestmark = pytest.mark.integration
+BP = Venue.BACKPACK
+SAMPLES_DIR = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
+
+
+def _close(a: Decimal, b: Decimal, rel: str = "0.002") -> bool:
+    return abs(a - b) <= abs(b) * Decimal(rel)
+
+
+async def _faults(server: SimServer, venue: Venue, **config: object) -> None:
+    async with aiohttp.ClientSession() as s, s.post(f"{server.admin_url}/admin/faults/{venue.value}", json=config) as r:
+        assert r.status == 200
+
+
+async def test_instruments_match_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(BP, sim_settings)
+    async with client.http:
+        batch = await client.instruments()
+    listed = sim_model.listed(BP)
+    assert batch.rejects == [] and len(batch.items) == len(listed)  # spot markets filtered out
+    by_asset = {i.asset: i for i in batch.items}
+    assert set(by_asset) == {a.name for a in listed}
+    for a in listed:
+        inst, spec = by_asset[a.name], sim_model.spec(BP, a)
+        assert (inst.tick_size, inst.lot_size, inst.min_size) == (spec.tick, spec.lot, spec.min_size)
+        assert inst.multiplier == spec.multiplier and inst.max_leverage == spec.max_leverage
+        assert inst.funding_interval_hours == spec.interval_h == 1
+        assert inst.quote == "USDC" and inst.venue_symbol.endswith("_USDC_PERP")
+    pepe = by_asset["PEPE"]
+    assert (pepe.venue_symbol, pepe.multiplier) == ("kPEPE_USDC_PERP", Decimal(1000))
+
+
+async def test_predicted_funding_matches_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
+    before = datetime.now(UTC)
+    client = open_market_data(BP, sim_settings)
+    async with client.http:
+        batch = await client.funding_current()
+    after = datetime.now(UTC)
+    assert batch.rejects == [] and len(batch.items) == len(sim_model.listed(BP))
+    for rate in batch.items:
+        a = sim_model.asset(rate.asset)
+        assert rate.kind is FundingKind.PREDICTED and rate.interval_hours == 1
+        assert rate.rate_per_hour in {sim_model.predicted_rate_per_hour(BP, a, t) for t in (before, after)}
+        assert rate.funding_time in {sim_model.next_settlement(BP, a, t) for t in (before, after)}
+
+
+async def test_settled_history_pages_by_offset(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(BP, sim_settings)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start, end = now - timedelta(hours=1500), now  # 1500 hourly settlements: two pages of 1000
+    async with client.http:
+        instruments = {i.asset: i for i in (await client.instruments()).items}
+        sent_before = client.http.requests_sent
+        batch = await client.funding_history(instruments["PEPE"], start, end)
+        pages = client.http.requests_sent - sent_before
+    a = sim_model.asset("PEPE")
+    truth = sim_model.settlement_times(BP, a, start, end)
+    assert batch.rejects == [] and len(batch.items) == len(truth) == 1500
+    assert pages == 2
+    assert [r.funding_time for r in batch.items] == truth
+    for r in batch.items[::41]:
+        assert r.kind is FundingKind.SETTLED and r.venue_symbol == "kPEPE_USDC_PERP" and r.interval_hours == 1
+        assert r.rate_per_hour == sim_model.settled_rate_per_hour(BP, a, r.funding_time)
+
+
+async def test_snapshots_one_sided_oi_base_and_usd(sim_settings: Settings, sim_model: MarketModel) -> None:
+    client = open_market_data(BP, sim_settings)
+    async with client.http:
+        batch = await client.snapshots()
+    now = datetime.now(UTC)
+    assert batch.rejects == [] and len(batch.items) == len(sim_model.listed(BP))
+    for snap in batch.items:
+        a = sim_model.asset(snap.asset)
+        assert snap.open_interest_usd == snap.open_interest_base * snap.mark_price
+        assert _close(snap.open_interest_base, sim_model.open_interest_base(BP, a, now))
+        assert _close(snap.mark_price, sim_model.mark_price(BP, a, now), "0.005")
+        assert _close(snap.volume_24h_usd, sim_model.volume_24h_usd(BP, a, now))
+        assert snap.next_funding_time == sim_model.next_settlement(BP, a, snap.ts)
+        assert abs(snap.ts - now) < timedelta(seconds=30)
+
+
+async def test_order_book_sorted_and_sized(sim_settings: Settings) -> None:
+    client = open_market_data(BP, sim_settings)
+    async with client.http:
+        btc = next(i for i in (await client.instruments()).items if i.asset == "BTC")
+        book = await client.order_book(btc, depth=15)
+    assert len(book.bids) == len(book.asks) == 15
+    assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
+    assert [lv.price for lv in book.asks] == sorted(lv.price for lv in book.asks)
+    assert book.best_bid < book.best_ask
+    assert all(lv.size >= btc.lot_size for lv in (*book.bids, *book.asks))
+
+
+# ---- faults (private simulator only) ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("faults", "stat"),
+    [
+        ({"error_5xx_rate": 0.5}, "5xx"),
+        ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
+        ({"timeout_rate": 0.4, "timeout_hang_s": 3.0}, "timeouts"),
+    ],
+)
+async def test_transient_faults_are_retried(private_sim: SimServer, faults: dict, stat: str) -> None:
+    await _faults(private_sim, BP, **faults)
+    settings = Settings(venue_urls=private_sim.urls, http_timeout_s=0.5, http_max_attempts=8)
+    client = open_market_data(BP, settings)
+    async with client.http:
+        funding = await client.funding_current()
+        snaps = await client.snapshots()
+    n_listed = len(private_sim.model.listed(BP))
+    assert funding.rejects == [] and len(funding.items) == n_listed
+    assert snaps.rejects == [] and len(snaps.items) == n_listed
+    assert private_sim.contexts[BP].faults.stats[stat] > 0
+
+
+async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    client = open_market_data(BP, private_sim_settings)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with client.http:
+        eth = next(i for i in (await client.instruments()).items if i.asset == "ETH")
+        await _faults(private_sim, BP, malformed_rate=1.0, malformed_mode="row")
+        batch = await client.funding_history(eth, now - timedelta(hours=48), now)
+    assert len(batch.rejects) == 1  # one corrupted row in the single page
+    assert len(batch.items) in (47, 48)  # the damaged row may fall outside the window
+    assert batch.rejects[0].reason_code == "parse_error" and batch.rejects[0].venue == "backpack"
+    assert private_sim.contexts[BP].faults.stats["malformed"] == 1
+
+
+async def test_down_venue_is_unavailable_and_only_that_venue(private_sim: SimServer) -> None:
+    await _faults(private_sim, BP, down=True)
+    settings = Settings(venue_urls=private_sim.urls, http_timeout_s=1.0, http_max_attempts=2)
+    client = open_market_data(BP, settings)
+    async with client.http:
+        with pytest.raises(VenueUnavailable):
+            await client.funding_current()
+    async with aiohttp.ClientSession() as s, s.get(f"{private_sim.urls[Venue.ASTER]}/fapi/v1/ping") as r:
+        assert r.status == 200
+
+
+# ---- replay of the recorded samples ----------------------------------------------------------------
+@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="shared exchange_samples not present")
+async def test_replay_serves_the_recorded_bodies() -> None:
+    with SimServer.in_thread(base_port=0, venues=[BP], replay_dir=SAMPLES_DIR) as server:
+        client = open_market_data(BP, Settings(venue_urls=server.urls, http_max_attempts=1))
+        async with client.http:
+            instruments = await client.instruments()
+            funding = await client.funding_current()
+            snaps = await client.snapshots()
+            btc = instruments.items[0]
+            book = await client.order_book(btc)
+            day = datetime(2025, 9, 1, tzinfo=UTC)
+            history = await client.funding_history(btc, day, day + timedelta(days=1))
+    assert [i.venue_symbol for i in instruments.items][:2] == ["BTC_USDC_PERP", "ETH_USDC_PERP"]
+    assert funding.items[0].rate_per_hour == Decimal("0.0000125")
+    assert snaps.items[0].open_interest_base == Decimal("1273.85214")
+    assert book.best_bid == Decimal("118343.0")
+    assert [r.funding_time.hour for r in history.items] == [10, 11, 12]
