@@ -388,7 +388,10 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 
 def _port_free(port: int) -> bool:
+    """Nobody listens on the port. SO_REUSEADDR as PostgreSQL itself uses: our own server's old
+    connections in TIME_WAIT must not make its remembered port look taken after a restart."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
