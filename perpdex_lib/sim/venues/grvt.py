@@ -262,15 +262,14 @@ def setup(app: web.Application, ctx: SimContext) -> None:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             return _bad("limit must be a positive integer")
         limit = min(limit, FUNDING_LIMIT_MAX)
-        interval = timedelta(hours=model.interval_hours(VENUE, asset))
         try:
             end = from_ns(body["end_time"]) if body.get("end_time") else now()
-            start = from_ns(body["start_time"]) if body.get("start_time") else end - interval * limit
+            start = from_ns(body["start_time"]) if body.get("start_time") else _CREATE_TIME
             before = decode_cursor(body["cursor"]) if body.get("cursor") else None
         except (ValueError, TypeError, KeyError, OverflowError, binascii.Error, json.JSONDecodeError):
             return _bad("start_time/end_time must be nanosecond strings, cursor as returned")
-        # end_time is inclusive; newest first
-        times = model.settlement_times(VENUE, asset, start, end + timedelta(microseconds=1))
+        # end_time is inclusive; newest first; nothing before the instrument was created
+        times = model.settlement_times(VENUE, asset, max(start, _CREATE_TIME), end + timedelta(microseconds=1))
         if before is not None:
             times = [t for t in times if t < before]
         times.reverse()

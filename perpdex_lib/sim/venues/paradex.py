@@ -257,10 +257,9 @@ def setup(app: web.Application, ctx: SimContext) -> None:
         if not 0 < page_size <= PAGE_SIZE_MAX:
             return _error(400, "VALIDATION_ERROR", f"page_size must be in 1..{PAGE_SIZE_MAX}")
         end = _EPOCH + timedelta(milliseconds=end_ms) if end_ms is not None else _now_ms(ctx)
-        period = timedelta(hours=model.interval_hours(VENUE, asset))
-        start = _EPOCH + timedelta(milliseconds=start_ms) if start_ms is not None else end - period * page_size
-        # start_at/end_at inclusive, newest first
-        times = model.settlement_times(VENUE, asset, start, end + timedelta(milliseconds=1))
+        start = _EPOCH + timedelta(milliseconds=start_ms) if start_ms is not None else _OPEN_AT
+        # start_at/end_at inclusive, newest first; nothing before the market opened
+        times = model.settlement_times(VENUE, asset, max(start, _OPEN_AT), end + timedelta(milliseconds=1))
         if before is not None:
             times = [t for t in times if t < before]
         times.reverse()

@@ -1,0 +1,112 @@
+"""GRVT's own SDK (grvt-pysdk, import ``pysdk``) reads markets, tickers, funding and books from the simulator.
+
+The SDK has no base-URL parameter. The ccxt-style client looks every host up through
+``pysdk.grvt_ccxt_env.get_grvt_endpoint_domains``, which we monkeypatch to answer the simulator for all three
+GRVT hosts (their paths never collide); this replaces the SDK's host table, not any of our code. The raw
+async client keeps its hosts in ``md_rpc``/``td_rpc`` attributes, which we set after construction. The raw
+client decodes with ``dacite`` into typed dataclasses, so it also checks JSON types (strings vs numbers).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from perpdex_lib.domain import Venue
+
+V = Venue.GRVT
+
+
+@pytest.fixture
+def ccxt_client(sim_urls, monkeypatch):
+    from pysdk import grvt_ccxt_env
+    from pysdk.grvt_ccxt import GrvtCcxt
+    from pysdk.grvt_ccxt_env import GrvtEndpointType, GrvtEnv
+
+    url = sim_urls[V]
+    monkeypatch.setattr(
+        grvt_ccxt_env, "get_grvt_endpoint_domains", lambda env_name: dict.fromkeys(GrvtEndpointType, url)
+    )
+    return GrvtCcxt(env=GrvtEnv.PROD, parameters={})  # the constructor loads the markets
+
+
+def test_ccxt_client_loads_markets(ccxt_client, sim_model):
+    listed = sim_model.listed(V)
+    assert len(ccxt_client.markets) == len(listed)
+    btc = ccxt_client.markets["BTC_USDT_Perp"]
+    spec = sim_model.spec(V, sim_model.asset("BTC"))
+    assert btc["kind"] == "PERPETUAL" and btc["base"] == "BTC"
+    assert Decimal(btc["tick_size"]) == spec.tick
+    assert btc["funding_interval_hours"] == spec.interval_h
+
+
+def test_ccxt_client_reads_ticker_funding_and_book(ccxt_client, sim_model):
+    ticker = ccxt_client.fetch_ticker("ETH_USDT_Perp")
+    eth = sim_model.asset("ETH")
+    ts = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ticker["event_time"]) // 1000)
+    assert Decimal(ticker["mark_price"]) == sim_model.mark_price(V, eth, ts)
+    assert Decimal(ticker["funding_rate"]) / 100 / 8 == sim_model.predicted_rate_per_hour(V, eth, ts)
+
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(days=2)
+    history = ccxt_client.fetch_funding_rate_history(
+        "ETH_USDT_Perp", since=int(start.timestamp()) * 10**9, limit=100,
+        params={"end_time": int(end.timestamp()) * 10**9},
+    )
+    times = sorted(int(r["funding_time"]) // 10**9 for r in history["result"])
+    truth = sim_model.settlement_times(V, eth, start, end + timedelta(microseconds=1))  # end_time is inclusive
+    assert times == [int(t.timestamp()) for t in truth]
+
+    book = ccxt_client.fetch_order_book("ETH_USDT_Perp", limit=10)
+    assert len(book["bids"]) == len(book["asks"]) == 10
+    assert Decimal(book["bids"][0]["price"]) < Decimal(book["asks"][0]["price"])
+
+
+async def test_raw_typed_client_parses_every_public_body(sim_urls, sim_model):
+    from pysdk import grvt_raw_types as types
+    from pysdk.grvt_raw_async import GrvtRawAsync
+    from pysdk.grvt_raw_base import GrvtApiConfig, GrvtError
+    from pysdk.grvt_raw_env import GrvtEnv
+
+    client = GrvtRawAsync(GrvtApiConfig(env=GrvtEnv.PROD, trading_account_id=None, private_key=None,
+                                        api_key=None, logger=None))
+    client.md_rpc = client.td_rpc = sim_urls[V]
+    try:
+        everything = await client.get_all_instruments_v1(types.ApiGetAllInstrumentsRequest(is_active=True))
+        assert not isinstance(everything, GrvtError)
+        assert len(everything.result) == len(sim_model.listed(V))
+        assert everything.result[0].kind == types.Kind.PERPETUAL
+
+        filtered = await client.get_filtered_instruments_v1(
+            types.ApiGetFilteredInstrumentsRequest(kind=[types.Kind.PERPETUAL], base=["SOL"], limit=10)
+        )
+        assert [i.instrument for i in filtered.result] == ["SOL_USDT_Perp"]
+
+        ticker = await client.ticker_v1(types.ApiTickerRequest(instrument="BTC_USDT_Perp"))
+        assert not isinstance(ticker, GrvtError)
+        btc = sim_model.asset("BTC")
+        ts = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(ticker.result.event_time) // 1000)
+        assert Decimal(ticker.result.funding_rate_8h_curr) / 100 / 8 == sim_model.predicted_rate_per_hour(V, btc, ts)
+        assert Decimal(ticker.result.open_interest) == sim_model.open_interest_base(V, btc, ts)
+
+        funding = await client.funding_rate_v1(types.ApiFundingRateRequest(instrument="BTC_USDT_Perp", limit=5))
+        assert not isinstance(funding, GrvtError)
+        assert len(funding.result) == 5 and funding.next
+        first = funding.result[0]
+        t = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=int(first.funding_time) // 10**9)
+        assert Decimal(first.funding_rate) / 100 / 8 == sim_model.settled_rate_per_hour(V, btc, t)
+        page2 = await client.funding_rate_v1(
+            types.ApiFundingRateRequest(instrument="BTC_USDT_Perp", limit=5, cursor=funding.next)
+        )
+        assert int(page2.result[0].funding_time) < int(funding.result[-1].funding_time)
+
+        book = await client.orderbook_levels_v1(types.ApiOrderbookLevelsRequest(instrument="BTC_USDT_Perp", depth=50))
+        assert not isinstance(book, GrvtError)
+        assert len(book.result.bids) == 50 and isinstance(book.result.bids[0].num_orders, int)
+
+        missing = await client.ticker_v1(types.ApiTickerRequest(instrument="NOPE_USDT_Perp"))
+        assert isinstance(missing, GrvtError) and missing.code == 1004
+    finally:
+        await client._session.close()
