@@ -9,14 +9,19 @@ client decodes with ``dacite`` into typed dataclasses, so it also checks JSON ty
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import aiohttp
 import pytest
 
 from perpdex_lib.domain import Venue
+from tests.integration.sdk.test_paradex_sdk import shape_diff
 
 V = Venue.GRVT
+SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "grvt"
 
 
 @pytest.fixture
@@ -110,3 +115,25 @@ async def test_raw_typed_client_parses_every_public_body(sim_urls, sim_model):
         assert isinstance(missing, GrvtError) and missing.code == 1004
     finally:
         await client._session.close()
+
+
+@pytest.mark.parametrize(
+    ("sample_name", "path", "body"),
+    [
+        ("all_instruments", "/full/v1/all_instruments", {"is_active": True}),
+        ("all_instruments", "/full/v1/instruments", {"kind": ["PERPETUAL"], "is_active": True, "limit": 3}),
+        ("instrument", "/full/v1/instrument", {"instrument": "BTC_USDT_Perp"}),
+        ("ticker", "/full/v1/ticker", {"instrument": "PEPE_USDT_Perp"}),
+        ("funding", "/full/v1/funding", {"instrument": "BTC_USDT_Perp", "limit": 3}),
+        ("book", "/full/v1/book", {"instrument": "SOL_USDT_Perp", "depth": 10}),
+    ],
+)
+async def test_simulator_body_has_the_sample_shape(sim_urls, sample_name, path, body):
+    """Same keys and JSON types as the recorded bodies (int64 as strings, int32 as numbers), recursively."""
+    sample_file = SAMPLES / f"{sample_name}.json"
+    if not sample_file.is_file():
+        pytest.skip("exchange samples not available")
+    async with aiohttp.ClientSession() as s, s.post(f"{sim_urls[V]}{path}", json=body) as r:
+        assert r.status == 200
+        answer = json.loads(await r.text())
+    assert shape_diff(json.loads(sample_file.read_text()), answer) == []
