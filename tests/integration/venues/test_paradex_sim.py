@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import aiohttp
 import pytest
 
+from perpdex_lib.config import Settings
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
+from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
 
@@ -182,3 +185,23 @@ async def test_down_venue_is_unavailable_and_only_that_venue(private_sim, privat
     other = open_market_data(Venue.GRVT, private_sim_settings)
     async with other.http:
         assert (await other.instruments()).items
+
+
+async def test_connector_reads_replayed_recordings():
+    """`perpdex sim --replay exchange_samples`: every request maps to its recorded body and parses."""
+    samples = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
+    if not (samples / "paradex").is_dir():
+        pytest.skip("exchange samples not available")
+    with SimServer.in_thread(base_port=0, venues=[V], replay_dir=samples) as srv:
+        md = open_market_data(V, Settings(venue_urls=srv.urls, http_timeout_s=2.0, http_max_attempts=1))
+        async with md.http:
+            instruments = (await md.instruments()).items
+            assert [i.asset for i in instruments] == ["BTC", "ETH", "SOL", "DOGE"]
+            funding = await md.funding_current()
+            assert len(funding.items) == 4 and funding.rejects == []
+            start, end = datetime(2025, 12, 3, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC)
+            history = await md.funding_history(instruments[0], start, end)  # its cursor repeats: stops
+            # three observations 15:12:00-15:12:10 -> the last one stands for the 16:00 boundary
+            assert [(r.funding_time.hour, r.raw_rate) for r in history.items] == [(16, Decimal("0.0000824"))]
+            book = await md.order_book(instruments[0], depth=20)
+            assert book.best_ask == Decimal("92683.1")
