@@ -186,8 +186,12 @@ class _Routes:
         data = {
             "global": {
                 "appName": "edgeX", "appEnv": "mainnet", "appOnlySignOn": "https://pro.edgex.exchange",
-                "feeAccountId": "256", "poolAccountId": "257", "fastWithdrawAccountId": "258",
-                "fastWithdrawMaxAmount": "100000", "starkExChainId": "0x1",
+                "feeAccountId": "256", "feeAccountL2Key": "0x" + _trace("fee") * 2,
+                "poolAccountId": "257", "poolAccountL2Key": "0x" + _trace("pool") * 2,
+                "fastWithdrawAccountId": "258", "fastWithdrawAccountL2Key": "0x" + _trace("fast") * 2,
+                "fastWithdrawMaxAmount": "100000",
+                "fastWithdrawRegistryAddress": "0xBE9a129909EbCb954bC065536D2bfAfBd170d27A",
+                "starkExChainId": "0x1",
                 "starkExContractAddress": "0xfAaE2946e846133af314d1Df13684c89fA7d83DD",
                 "starkExCollateralCoin": usd, "starkExMaxFundingRate": 12000, "starkExOrdersTreeHeight": 64,
                 "starkExPositionsTreeHeight": 64, "starkExFundingValidityPeriod": 86400,

@@ -164,7 +164,9 @@ class _Routes:
                       "min_initial_margin_fraction", "maintenance_margin_fraction", "closeout_margin_fraction"):
                 row.pop(k)
             row.update({"is_maker_fee_enabled": True, "is_taker_fee_enabled": True, "created_at": "1737098461107",
-                        "multiplier": "1", "is_frozen": False,
+                        "multiplier": "1", "start_timestamp": 0, "end_timestamp": 0, "settlement_type": 0,
+                        "settlement_price": 0, "settlement_cap": 0, "outcome": 0, "default_price": 0,
+                        "operator_account_index": 0, "is_frozen": False,
                         "open_interest": fmt(self.model.open_interest_base(VENUE, a, now))})
             rows.append(row)
         return web.json_response({"code": 200, "order_books": rows})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from perpdex_lib.config import Settings
@@ -203,3 +208,80 @@ async def test_stale_venue_serves_old_estimates(private_sim: SimServer, private_
     for rate in batch.items:
         a = model.asset(rate.asset)
         assert rate.rate_per_hour in {model.predicted_rate_per_hour(LT, a, t) for t in (before, after)}
+
+
+# ---- wire contract: the simulator's bodies have the samples' keys and JSON types -------------------------------
+SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def wire_shape_diff(sample: Any, body: Any, path: str = "") -> list[str]:
+    """Differences in keys and JSON types between a recorded sample and a simulator body (first list items)."""
+    if _kind(sample) != _kind(body):
+        return [f"{path}: sample {_kind(sample)}, simulator {_kind(body)}"]
+    out: list[str] = []
+    if isinstance(sample, dict):
+        if set(sample) != set(body):
+            out.append(f"{path}: missing {sorted(set(sample) - set(body))}, extra {sorted(set(body) - set(sample))}")
+        for key in set(sample) & set(body):
+            out += wire_shape_diff(sample[key], body[key], f"{path}.{key}")
+    elif isinstance(sample, list) and sample and body:
+        out += wire_shape_diff(sample[0], body[0], f"{path}[0]")
+    return out
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("order_book_details", "/api/v1/orderBookDetails?filter=perp"),
+        ("order_books", "/api/v1/orderBooks"),
+        ("funding_rates", "/api/v1/funding-rates"),
+        ("fundings", "/api/v1/fundings?market_id=1&resolution=1h&start_timestamp=0&end_timestamp=4102444800"
+                     "&count_back=10"),
+        ("order_book_orders", "/api/v1/orderBookOrders?market_id=1&limit=5"),
+        ("exchange_stats", "/api/v1/exchangeStats"),
+        ("status", "/"),
+    ],
+)
+async def test_simulator_bodies_match_the_sample_wire_shapes(sim_urls: dict[Venue, str], name: str, path: str) -> None:
+    sample_file = SAMPLES / "lighter" / f"{name}.json"
+    if not sample_file.is_file():
+        pytest.skip("exchange samples absent")
+    async with aiohttp.ClientSession() as session, session.get(sim_urls[LT] + path) as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert wire_shape_diff(json.loads(sample_file.read_text()), body) == []
+
+
+def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:
+    if not (SAMPLES / "lighter").is_dir():
+        pytest.skip("exchange samples absent")
+
+    async def run(url: str) -> tuple:
+        client = open_market_data(LT, Settings(venue_urls={LT: url}, http_max_attempts=1))
+        async with client.http:
+            instruments = await client.instruments()
+            funding = await client.funding_current()
+            eth = next(i for i in instruments.items if i.venue_symbol == "ETH")
+            start = datetime(2025, 11, 19, tzinfo=UTC)
+            history = await client.funding_history(eth, start, start + timedelta(days=1))
+            book = await client.order_book(eth, depth=2)
+        return instruments, funding, history, book
+
+    with SimServer.in_thread(base_port=0, venues=[LT], replay_dir=SAMPLES) as sim:
+        instruments, funding, history, book = asyncio.run(run(sim.urls[LT]))
+    assert [i.venue_symbol for i in instruments.items] == ["ETH", "BTC", "SOL", "DOGE"]
+    assert {f.venue_symbol: f.rate_per_hour for f in funding.items}["BTC"] == Decimal("0.00001")
+    assert [f.rate_per_hour for f in history.items] == [
+        Decimal("0.000012"), Decimal("0.000009"), Decimal("-0.000004"), Decimal("0.000012")
+    ]
+    assert book.best_bid == Decimal("3013.80") and len(book.asks) == 2
