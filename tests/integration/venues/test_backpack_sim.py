@@ -113,9 +113,9 @@ async def test_order_book_sorted_and_sized(sim_settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("faults", "stat"),
     [
-        ({"error_5xx_rate": 0.5}, "5xx"),
-        ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
-        ({"timeout_rate": 0.4, "timeout_hang_s": 3.0}, "timeouts"),
+        ({"error_5xx_rate": 0.4}, "5xx"),
+        ({"rate_limit_rate": 0.4, "retry_after_s": 0.01}, "429"),
+        ({"timeout_rate": 0.4, "timeout_hang_s": 1.0}, "timeouts"),
     ],
 )
 async def test_transient_faults_are_retried(private_sim: SimServer, faults: dict, stat: str) -> None:
