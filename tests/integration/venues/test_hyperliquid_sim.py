@@ -179,3 +179,25 @@ async def test_down_venue_is_unavailable_and_alone(private_sim: SimServer, priva
                 continue
             async with session.get(url + "/") as resp:
                 assert resp.status < 500
+
+
+async def test_connector_reads_replayed_recordings() -> None:
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
+    if not (samples / "hyperliquid").is_dir():
+        pytest.skip("exchange samples absent")
+    with SimServer.in_thread(replay_dir=samples, venues=[HL], base_port=0) as sim:
+        client = open_market_data(HL, Settings(venue_urls=sim.urls, http_max_attempts=1))
+        async with client.http:
+            instruments = await client.instruments()
+            funding = await client.funding_current()
+            snaps = await client.snapshots()
+            btc = next(i for i in instruments.items if i.venue_symbol == "BTC")
+            day = datetime(2025, 12, 3, tzinfo=UTC)
+            history = await client.funding_history(btc, day, day + timedelta(days=1))
+            book = await client.order_book(btc, 2)
+    assert [i.venue_symbol for i in instruments.items] == ["BTC", "ETH", "SOL", "DOGE", "MATIC"]
+    assert {f.venue_symbol for f in funding.items} == {"BTC", "SOL"} and len(snaps.items) == 4
+    assert [r.funding_time.hour for r in history.items] == [13, 14, 15]
+    assert book.best_bid == Decimal("92697.0") and len(book.asks) == 2
