@@ -215,3 +215,12 @@ async def test_connector_reads_replayed_recordings():
             assert len(history.items) == 3
             book = await md.order_book(instruments[0], depth=20)
             assert book.best_bid == Decimal("92336.0")
+
+
+async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
+    await _faults(private_sim, V, stale_s=600)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        snaps = (await md.snapshots()).items
+    age = datetime.now(UTC) - min(s.ts for s in snaps)
+    assert timedelta(seconds=590) < age < timedelta(seconds=660)

@@ -205,3 +205,12 @@ async def test_connector_reads_replayed_recordings():
             assert [(r.funding_time.hour, r.raw_rate) for r in history.items] == [(16, Decimal("0.0000824"))]
             book = await md.order_book(instruments[0], depth=20)
             assert book.best_ask == Decimal("92683.1")
+
+
+async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
+    await _faults(private_sim, V, stale_s=600)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        funding = (await md.funding_current()).items
+    age = datetime.now(UTC) - min(r.venue_ts for r in funding)
+    assert timedelta(seconds=590) < age < timedelta(seconds=660)
