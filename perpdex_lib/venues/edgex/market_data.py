@@ -64,6 +64,8 @@ class MarketData(MarketDataClient):
         """Settlements in [start, end), following ``nextPageOffsetData`` (pages of 100, newest first)."""
         if instrument.venue_market_id is None:
             raise ValueError(f"{instrument.venue_symbol}: EdgeX history needs the contract id")
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware (UTC)")
         ep = _endpoint(c.FUNDING_PAGE_PATH)
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()

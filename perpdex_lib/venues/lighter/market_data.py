@@ -32,6 +32,8 @@ class MarketData(MarketDataClient):
         """Hourly settlements in [start, end), fetched in 720-hour windows (the venue caps a call at 750 rows)."""
         if instrument.venue_market_id is None:
             raise ValueError(f"{instrument.venue_symbol}: Lighter history needs the market id")
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware (UTC)")
         ep = _endpoint(c.FUNDINGS_PATH)
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()
