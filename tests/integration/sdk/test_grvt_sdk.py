@@ -25,7 +25,7 @@ SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samp
 
 
 @pytest.fixture
-def ccxt_client(sim_urls, monkeypatch):
+def ccxt_factory(sim_urls, monkeypatch):
     from pysdk import grvt_ccxt_env
     from pysdk.grvt_ccxt import GrvtCcxt
     from pysdk.grvt_ccxt_env import GrvtEndpointType, GrvtEnv
@@ -34,7 +34,20 @@ def ccxt_client(sim_urls, monkeypatch):
     monkeypatch.setattr(
         grvt_ccxt_env, "get_grvt_endpoint_domains", lambda env_name: dict.fromkeys(GrvtEndpointType, url)
     )
-    return GrvtCcxt(env=GrvtEnv.PROD, parameters={})  # the constructor loads the markets
+    return lambda **parameters: GrvtCcxt(env=GrvtEnv.PROD, parameters=parameters)  # constructor loads markets
+
+
+@pytest.fixture
+def ccxt_client(ccxt_factory):
+    return ccxt_factory()
+
+
+def test_ccxt_client_logs_in_with_an_api_key(ccxt_factory):
+    """With an API key the SDK first POSTs edge /auth/api_key/login and reads the cookie + account header."""
+    client = ccxt_factory(api_key="sim-key")
+    assert client._cookie["gravity"].startswith("sim-")
+    assert client._cookie["X-Grvt-Account-Id"] == "sim-account-1"
+    assert client.markets  # and its market calls still work with the cookie attached
 
 
 def test_ccxt_client_loads_markets(ccxt_client, sim_model):
