@@ -67,6 +67,10 @@ class MarketData(MarketDataClient):
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """Pages newest-first through ``next`` until the venue says done; keeps ``start <= t < end``."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware (UTC)")
+        if start >= end:
+            return Batch()
         out: Batch[FundingRate] = Batch()
         request: dict[str, Any] = {
             "instrument": instrument.venue_symbol,

@@ -35,6 +35,10 @@ class MarketData(MarketDataClient):
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """Scan observations in ``[start - period, end)`` by cursor; keep one per period boundary in range."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware (UTC)")
+        if start >= end:
+            return Batch()
         period = timedelta(hours=float(instrument.funding_interval_hours))
         params: dict[str, Any] = {
             "market": instrument.venue_symbol,

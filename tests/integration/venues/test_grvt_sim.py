@@ -224,3 +224,13 @@ async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_se
         snaps = (await md.snapshots()).items
     age = datetime.now(UTC) - min(s.ts for s in snaps)
     assert timedelta(seconds=590) < age < timedelta(seconds=660)
+
+
+async def test_history_refuses_naive_times_and_skips_empty_ranges(client):
+    inst = (await client.instruments()).items[0]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await client.funding_history(inst, datetime(2026, 1, 1), datetime(2026, 1, 2))
+    before = client.http.requests_sent
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    assert (await client.funding_history(inst, t, t)).items == []
+    assert client.http.requests_sent == before
