@@ -114,7 +114,11 @@ def instruments_from_body(body: Any, path: str = c.ALL_INSTRUMENTS_PATH) -> Batc
 
 # ---- ticker: live funding and snapshot -------------------------------------------------------------
 def ticker_row(body: Any, instrument: Instrument) -> TickerRow:
-    result = object_result(body, c.TICKER_PATH)
+    """One instrument's ticker; an error body here concerns that instrument only, so it is a row problem."""
+    try:
+        result = object_result(body, c.TICKER_PATH)
+    except VenueHttpError as exc:
+        raise VenueParseError(VENUE.value, exc.endpoint, "code", str(exc)) from None
     row = parse_wire(TickerRow, result, VENUE.value, _endpoint(c.TICKER_PATH))
     if row.instrument != instrument.venue_symbol:
         raise VenueParseError(

@@ -116,6 +116,12 @@ def test_tickers_per_instrument_use_each_instrument_interval(instruments):
     assert {r.asset for r in batch.items} == {"BTC", "ETH", "SOL", "DOGE"}
 
 
+def test_ticker_error_body_is_a_reject_for_that_instrument(instruments):
+    error = {"code": 1006, "message": "surpassed the allocated rate limit", "status": 429}
+    batch = parse.funding_from_tickers([(instruments["BTC_USDT_Perp"], error)], OBSERVED)
+    assert batch.items == [] and "1006" in batch.rejects[0].detail
+
+
 def test_ticker_without_funding_rate_falls_back_to_the_8h_field(instruments):
     body = sample("ticker")
     del body["result"]["funding_rate"]
