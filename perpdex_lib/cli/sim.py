@@ -53,7 +53,7 @@ def run(
         console.print(f"[bold]perpdex sim[/] admin {server.admin_url}/admin/health")
         for venue, url in server.urls.items():
             console.print(f"  {venue.value:<12} {url}")
-        console.print("PERPDEX_VENUE_URLS=" + json.dumps({v.value: u for v, u in server.urls.items()}))
+        print("PERPDEX_VENUE_URLS=" + json.dumps({v.value: u for v, u in server.urls.items()}), flush=True)
         try:
             await asyncio.Event().wait()
         finally:

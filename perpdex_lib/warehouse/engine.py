@@ -9,12 +9,15 @@ from them; SQLAlchemy gets the same URL with the ``+psycopg`` driver.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from sqlalchemy import Engine, create_engine
 
 from perpdex_lib.config import Settings, get_settings
+
+if TYPE_CHECKING:  # SQLAlchemy costs ~1 s to import; only the callers of engine() pay for it
+    from sqlalchemy import Engine
 
 DATABASE_NAME = "perpdex"
 OWNER_ROLE = "perpdex_owner"
@@ -89,4 +92,6 @@ def connect(url: str | None = None, *, autocommit: bool = False, **kwargs: objec
 def engine(url: str | None = None, **kwargs: object) -> Engine:
     """A SQLAlchemy Core engine (psycopg 3 driver) for the warehouse."""
     kwargs.setdefault("pool_pre_ping", True)
+    from sqlalchemy import create_engine
+
     return create_engine(sqlalchemy_url(url), **kwargs)
