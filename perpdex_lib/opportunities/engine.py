@@ -39,6 +39,7 @@ from perpdex_lib.opportunities.models import (
 from perpdex_lib.opportunities.numeric import (
     BPS,
     HOURS_PER_YEAR,
+    ONE_BP,
     div18,
     engine_context,
     floor_hour,
@@ -106,7 +107,7 @@ def evaluate_leg(leg: LegQuote, params: OpportunityParams, now: datetime) -> Leg
     assert leg.bids is not None and leg.asks is not None
     mid = mid_price(leg.bids, leg.asks)
     qty = div18(params.notional_usd, mid)
-    limit = params.max_slippage_bps / BPS
+    limit = params.max_slippage_bps * ONE_BP
     buy = walk(leg.asks, mid, qty, limit)
     sell = walk(leg.bids, mid, qty, limit)
     if buy.depth_qty < qty or sell.depth_qty < qty:
@@ -128,7 +129,8 @@ def leg_series(leg: LegQuote, rates: Sequence[SettledRate], now: datetime) -> Se
     """The leg's hourly settled series over the widest persistence window ending at the current hour."""
     window_end = floor_hour(now)
     window_start = window_end - timedelta(hours=max(PERSISTENCE_WINDOWS_HOURS))
-    return hourly_series(rates, leg.continuous_funding, window_start, window_end)
+    settled = (r for r in rates if r.funding_time <= now)  # a "settlement" after now has not happened
+    return hourly_series(settled, leg.continuous_funding, window_start, window_end)
 
 
 def _persistence(series: tuple[Series, Series] | None, now: datetime) -> tuple[Persistence, Persistence]:
@@ -165,7 +167,7 @@ def _evaluate(le: LegEval, se: LegEval, params: OpportunityParams, now: datetime
     if abs(basis_bps) > params.max_basis_bps:
         return _reject(long, short, ReasonCode.BASIS_ABOVE_MAX,
                        f"basis {basis_bps} bps beyond {params.max_basis_bps} bps")
-    limit_usd = params.max_slippage_bps / BPS * n
+    limit_usd = params.max_slippage_bps * ONE_BP * n
     walks = (le.buy, le.sell, se.buy, se.sell)
     worst = max(w.slippage_usd for w in walks)
     if worst > limit_usd:

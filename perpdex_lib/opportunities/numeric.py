@@ -18,6 +18,7 @@ _Q36 = Decimal(1).scaleb(-36)
 PRECISION = 80
 HOURS_PER_YEAR = Decimal(8760)
 BPS = Decimal(10_000)
+ONE_BP = Decimal("0.0001")  # multiply, never divide, so both engines stay exact
 _MICRO = Decimal(1).scaleb(-6)
 
 
