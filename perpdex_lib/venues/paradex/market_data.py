@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import asyncio
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
@@ -33,31 +34,49 @@ class MarketData(MarketDataClient):
         body = await self._get(c.MARKETS_SUMMARY_PATH, {"market": c.ALL_MARKETS})
         return parse.snapshots_from_summary(body, instruments)
 
-    async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
-        """Scan observations in ``[start - period, end)`` by cursor; keep one per period boundary in range."""
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware (UTC)")
-        if start >= end:
-            return Batch()
-        period = timedelta(hours=float(instrument.funding_interval_hours))
+    async def _window(self, instrument: Instrument, boundary: datetime) -> Batch[FundingDataRow]:
+        """Observations in ``[boundary - window, boundary]``, following the cursor if the window spans pages."""
+        end_ms = parse.utc_to_ms(boundary)
         params: dict[str, Any] = {
             "market": instrument.venue_symbol,
-            "start_at": parse.utc_to_ms(start - period),
-            "end_at": parse.utc_to_ms(end),
+            "start_at": end_ms - c.FUNDING_WINDOW_MS,
+            "end_at": end_ms,
             "page_size": c.FUNDING_PAGE_SIZE,
         }
-        rows: list[FundingDataRow] = []
-        out: Batch[FundingRate] = Batch()
+        out: Batch[FundingDataRow] = Batch()
         seen_cursors: set[str] = set()
-        while True:
+        for _ in range(c.FUNDING_WINDOW_MAX_PAGES):
             page, cursor = parse.funding_page_from_body(await self._get(c.FUNDING_DATA_PATH, params), instrument)
-            rows.extend(page.items)
-            out.rejects.extend(page.rejects)
+            out.extend(page)
             if not cursor or cursor in seen_cursors:  # a repeated cursor would loop forever
                 break
             seen_cursors.add(cursor)
             params = {**params, "cursor": cursor}
-        settled = parse.settled_from_observations(rows, instrument, datetime.now(UTC))
+        return out
+
+    async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
+        """One settled row per period boundary in ``[start, end)``: the last observation at or before it."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("start and end must be timezone-aware (UTC)")
+        if start >= end:
+            return Batch()
+        now = datetime.now(UTC)
+        boundaries = parse.period_boundaries(start, min(end, now), int(instrument.funding_interval_hours))
+        gate = asyncio.Semaphore(c.HISTORY_CONCURRENCY)
+
+        async def one(boundary: datetime) -> Batch[FundingDataRow]:
+            async with gate:
+                return await self._window(instrument, boundary)
+
+        results = await asyncio.gather(*(one(b) for b in boundaries), return_exceptions=True)
+        rows: list[FundingDataRow] = []
+        out: Batch[FundingRate] = Batch()
+        for res in results:
+            if isinstance(res, BaseException):
+                raise res  # only after every window finished: no request is left running
+            rows.extend(res.items)
+            out.rejects.extend(res.rejects)
+        settled = parse.settled_from_observations(rows, instrument, now)
         out.items.extend(r for r in settled if start <= r.funding_time < end)
         return out
 

@@ -62,6 +62,13 @@ def period_boundary_at_or_after(ms: int, period_hours: int) -> int:
     return -(-ms // step) * step
 
 
+def period_boundaries(start: datetime, end: datetime, period_hours: int) -> list[datetime]:
+    """Grid boundaries ``T`` with ``start <= T < end`` (UTC grid of ``period_hours``)."""
+    step = period_hours * _HOUR_MS
+    first = period_boundary_at_or_after(utc_to_ms(start), period_hours)
+    return [ms_to_utc(t) for t in range(first, utc_to_ms(end), step)]
+
+
 def _endpoint(path: str) -> str:
     return f"GET {path}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,13 @@ def test_period_grid():
     boundary = int(datetime(2026, 1, 9, tzinfo=UTC).timestamp() * 1000)
     assert parse.period_end(boundary, 8) == boundary + 8 * 3_600_000
     assert parse.period_boundary_at_or_after(boundary, 8) == boundary
+
+
+def test_period_boundaries_half_open():
+    start, end = datetime(2026, 1, 1, 8, tzinfo=UTC), datetime(2026, 1, 2, 8, tzinfo=UTC)
+    assert [t.hour for t in parse.period_boundaries(start, end, 8)] == [8, 16, 0]
+    assert parse.period_boundaries(start + timedelta(seconds=1), end, 8)[0] == datetime(2026, 1, 1, 16, tzinfo=UTC)
+    assert parse.period_boundaries(start, start, 8) == []
 
 
 def test_real_recorded_paradex_rates_normalise():
