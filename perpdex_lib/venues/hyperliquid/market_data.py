@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -9,6 +10,7 @@ from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBoo
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.errors import VenueParseError
+from perpdex_lib.venues.http import VenueHttp
 from perpdex_lib.venues.hyperliquid import constants as c
 from perpdex_lib.venues.hyperliquid import parse
 
@@ -20,6 +22,19 @@ def _ms(t: datetime) -> int:
 class MarketData(MarketDataClient):
     venue: ClassVar[Venue] = Venue.HYPERLIQUID
 
+    def __init__(self, http: VenueHttp) -> None:
+        super().__init__(http)
+        self._ctxs_in_flight: asyncio.Task[Any] | None = None
+
+    async def meta_and_asset_ctxs(self) -> Any:
+        """``metaAndAssetCtxs``, shared by concurrent callers (a sweep asks for instruments and snapshots at
+        once: one request of weight 20 serves both). A finished request is never reused."""
+        task = self._ctxs_in_flight
+        if task is None or task.done():
+            task = asyncio.ensure_future(self.info({"type": c.META_AND_ASSET_CTXS}))
+            self._ctxs_in_flight = task
+        return await asyncio.shield(task)
+
     async def info(self, body: dict[str, Any]) -> Any:
         """One /info request, paying its documented weight in the shared budget."""
         return await self.http.request(
@@ -28,7 +43,7 @@ class MarketData(MarketDataClient):
 
     async def instruments(self) -> Batch[Instrument]:
         # metaAndAssetCtxs rather than meta: the tick depends on the price (5 significant figures).
-        return parse.instruments_from_meta_and_ctxs(await self.info({"type": c.META_AND_ASSET_CTXS}))
+        return parse.instruments_from_meta_and_ctxs(await self.meta_and_asset_ctxs())
 
     async def funding_current(self) -> Batch[FundingRate]:
         # predictedFundings carries the venue's own nextFundingTime and interval for every coin.
@@ -36,7 +51,7 @@ class MarketData(MarketDataClient):
         return parse.predicted_fundings(body, datetime.now(UTC))
 
     async def snapshots(self) -> Batch[MarketSnapshot]:
-        body = await self.info({"type": c.META_AND_ASSET_CTXS})
+        body = await self.meta_and_asset_ctxs()
         return parse.snapshots_from_meta_and_ctxs(body, datetime.now(UTC))
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:

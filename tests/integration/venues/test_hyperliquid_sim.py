@@ -106,6 +106,18 @@ async def test_snapshots_and_books(sim_settings: Settings, sim_model: MarketMode
     assert abs(shallow.mid - pepe_mark) / pepe_mark < Decimal("0.01")  # venue units: 1000 PEPE
 
 
+async def test_concurrent_instruments_and_snapshots_share_one_request(sim_settings: Settings) -> None:
+    import asyncio
+
+    client = open_market_data(HL, sim_settings)
+    async with client.http:
+        instruments, snaps = await asyncio.gather(client.instruments(), client.snapshots())
+        assert client.http.requests_sent == 1
+        await client.instruments()  # a finished request is never reused
+        assert client.http.requests_sent == 2
+    assert len(instruments.items) == len(snaps.items)
+
+
 async def test_websocket_subscriptions(sim_urls: dict[Venue, str]) -> None:
     ws_url = "ws" + sim_urls[HL][len("http"):] + "/ws"
     async with aiohttp.ClientSession() as session, session.ws_connect(ws_url) as ws:
