@@ -61,3 +61,19 @@ def run(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_main())
+
+
+@app.command()
+def urls(admin: str = typer.Option(None, help="Simulator admin URL (default: the configured sim host/port).")) -> None:
+    """Print the PERPDEX_VENUE_URLS= line of a running simulator (for `export` or a .env file)."""
+    from perpdex_lib.cli.market import sim_venue_urls
+
+    settings = get_settings()
+    admin = admin or f"http://{settings.sim_host}:{settings.sim_base_port}"
+
+    try:
+        found = sim_venue_urls(admin)
+    except OSError as exc:
+        console.print(f"[red]cannot reach simulator at {admin}: {exc}[/]")
+        raise typer.Exit(2) from None
+    print("PERPDEX_VENUE_URLS=" + json.dumps({v.value: u for v, u in found.items()}))
