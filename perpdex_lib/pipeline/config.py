@@ -48,6 +48,9 @@ class PipelineSettings(BaseSettings):
     # Executor heartbeat older than this: "executor not running" warning.
     executor_heartbeat_max_age_s: int = 120
     backfill_concurrency: int = 8
+    # Airflow 3 cron schedules give zero-length data intervals: a backfill run then covers the window of
+    # this many hours that ends at its logical date (floored to the window).
+    backfill_window_hours: int = 24
     # The first interval the backfill DAG knows (Airflow backfills can start from here).
     backfill_start: str = "2026-01-01"
 
