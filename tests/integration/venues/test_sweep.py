@@ -168,3 +168,21 @@ def test_cli_failing_venue_is_named_and_others_print(sim_urls: dict[Venue, str],
     assert "paradex: FAILED" in res.stderr
     rows = json.loads(res.stdout)
     assert {r["venue"] for r in rows} == {v.value for v in CONNECTED} - {"paradex"}
+
+
+def test_cli_sim_urls_and_market_sim_option(sim_admin_url: str, sim_urls: dict[Venue, str]) -> None:
+    from typer.testing import CliRunner
+
+    from perpdex_lib.cli.main import app
+
+    res = CliRunner().invoke(app, ["sim", "urls", "--admin", sim_admin_url])
+    assert res.exit_code == 0, res.output
+    line = res.stdout.strip()
+    assert line.startswith("PERPDEX_VENUE_URLS=")
+    assert json.loads(line.split("=", 1)[1]) == {v.value: u for v, u in sim_urls.items()}
+    res = CliRunner().invoke(app, ["market", "book", "--venue", "hyperliquid", "--symbol", "PEPE", "--depth", "3",
+                                   "--json", "--sim", sim_admin_url])
+    assert res.exit_code == 0, res.output
+    book = json.loads(res.stdout)
+    assert book["symbol"] == "kPEPE" and len(book["bids"]) == len(book["asks"]) == 3
+    assert Decimal(book["bids"][0][0]) < Decimal(book["asks"][0][0])
