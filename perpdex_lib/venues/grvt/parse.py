@@ -35,7 +35,7 @@ from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.GRVT
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_NS = int((datetime(9999, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000_000
+_MAX_NS = int((datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000_000  # later is garbage
 
 
 def ns_to_utc(ns: int) -> datetime:

@@ -68,6 +68,7 @@ FUNDING_WINDOW_MS = 5 * 60_000  # observations fetched before each period bounda
 FUNDING_WINDOW_MAX_PAGES = 20  # a window never needs more; stops a misbehaving cursor
 HISTORY_CONCURRENCY = 4  # boundary windows in flight at once
 PERP_KIND = "PERP"
+MAX_FUNDING_PERIOD_HOURS = 168  # a longer funding period is not a unit we understand: reject, never guess
 PERP_SUFFIX = "-PERP"
 
 FUNDING_RATE_UNIT = RateUnit.FRACTION_PER_INTERVAL  # `funding_rate`, per `funding_period_hours`

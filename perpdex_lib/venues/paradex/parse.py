@@ -36,7 +36,8 @@ from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.PARADEX
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_MS = int((datetime(9999, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
+# Any venue time past year 3000 is garbage; the bound also keeps grid arithmetic inside datetime's range.
+_MAX_MS = int((datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _HOUR_MS = 3_600_000
 
 
@@ -101,7 +102,7 @@ def parse_market(raw: Any) -> Instrument | None:
     row = parse_wire(MarketRow, raw, VENUE.value, _endpoint(c.MARKETS_PATH))
     if row.asset_kind != c.PERP_KIND:
         return None
-    if row.funding_period_hours is None or row.funding_period_hours <= 0:
+    if row.funding_period_hours is None or not 0 < row.funding_period_hours <= c.MAX_FUNDING_PERIOD_HOURS:
         raise UnknownUnitError(f"{row.symbol}: funding_period_hours is {row.funding_period_hours!r}")
     if base_of(row.symbol) != row.base_currency:
         raise ValueError(f"{row.symbol}: symbol does not match base {row.base_currency!r}")
@@ -215,7 +216,7 @@ def parse_funding_observation(raw: Any, instrument: Instrument) -> FundingDataRo
     if row.market != instrument.venue_symbol:
         raise ValueError(f"row for {row.market}, asked for {instrument.venue_symbol}")
     ms_to_utc(row.created_at)  # range check now, so a bad time is this row's reject
-    if row.funding_period_hours is not None and row.funding_period_hours <= 0:
+    if row.funding_period_hours is not None and not 0 < row.funding_period_hours <= c.MAX_FUNDING_PERIOD_HOURS:
         raise UnknownUnitError(f"funding_period_hours is {row.funding_period_hours}")
     if row.funding_period_hours is None and row.funding_rate_8h is None:
         raise UnknownUnitError("observation has neither funding_period_hours nor funding_rate_8h")

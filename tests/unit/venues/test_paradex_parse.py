@@ -75,7 +75,7 @@ def test_bad_row_is_rejected_while_the_others_parse():
     assert reject.reason_code == "parse_error" and "price_tick_size" in reject.detail
 
 
-@pytest.mark.parametrize("period", [None, 0])
+@pytest.mark.parametrize("period", [None, 0, 10**9])
 def test_unknown_funding_period_is_a_reject_never_8h(period):
     body = sample("markets")
     if period is None:
@@ -177,12 +177,13 @@ def test_observations_reduce_to_the_last_one_before_each_boundary(markets):
 
 def test_observation_without_period_or_8h_rate_is_rejected(markets):
     body = sample("funding_data")
+    body["results"].append({**body["results"][0], "funding_period_hours": 10**9})
     del body["results"][1]["funding_period_hours"]
     del body["results"][1]["funding_rate_8h"]
     body["results"][2]["market"] = "ETH-USD-PERP"
     batch, _ = parse.funding_page_from_body(body, markets["BTC-USD-PERP"])
     assert len(batch.items) == 1
-    assert sorted(r.reason_code for r in batch.rejects) == ["parse_error", "unknown_unit"]
+    assert sorted(r.reason_code for r in batch.rejects) == ["parse_error", "unknown_unit", "unknown_unit"]
 
 
 def test_orderbook(markets):
