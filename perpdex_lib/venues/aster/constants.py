@@ -14,7 +14,9 @@ V3 ``/fapi/v3/*`` paths answer the same public bodies; errors are ``{"code": -11
   are JSON numbers (null when uncapped). A symbol missing here has an **unknown** interval: its rows are
   quarantined (Binance's "absent means 8 h" convention is not assumed).
 - ``/fapi/v1/fundingRate?symbol&startTime&endTime&limit`` - settled history, ascending, ``limit`` <= 1000 (default
-  100), start/end inclusive in ms; more rows than ``limit`` -> the first ``limit`` from ``startTime``.
+  100), start/end inclusive in ms; more rows than ``limit`` -> the first ``limit`` from ``startTime``. Rows do not
+  say their interval, and a symbol's interval can change: a row's interval is the gap to the previous
+  settlement when that gap is a known interval (1/2/4/8 h), else the current fundingInfo interval.
 - ``/fapi/v1/ticker/24hr[?symbol]`` - ``volume`` (base), ``quoteVolume`` (USDT), ``lastPrice``.
 - ``/fapi/v1/openInterest?symbol`` - one symbol per call (no bulk form); ``openInterest`` is **one-sided, base
   units** (Binance semantics; the old system doubled it by mistake). USD = base x mark.
@@ -69,6 +71,11 @@ DEPTH_WEIGHTS: dict[int, int] = {5: 2, 10: 2, 20: 2, 50: 2, 100: 5, 500: 10, 100
 
 HISTORY_PAGE_LIMIT = 1000
 OPEN_INTEREST_CONCURRENCY = 10  # per-symbol OI calls in flight at once
+
+# Settlement intervals Aster uses; a history gap of one of these is the interval that row settled.
+KNOWN_INTERVALS_H = frozenset({Decimal(1), Decimal(2), Decimal(4), Decimal(8)})
+# History queries start this much before the window so its first row has a predecessor to measure from.
+HISTORY_LOOKBACK_H = 8
 
 PERPETUAL = "PERPETUAL"
 # Quote suffixes, longest first, for symbols seen outside exchangeInfo.

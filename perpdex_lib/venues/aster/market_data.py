@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from perpdex_lib.domain import FundingRate, Instrument, InstrumentStatus, MarketSnapshot, OrderBook, Venue
@@ -43,9 +43,15 @@ class MarketData(MarketDataClient):
         return parse.parse_premium_index(body, instruments, datetime.now(UTC))
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
-        """Pages forward from ``start`` (the API's start/end are inclusive ms; ours is ``start <= t < end``)."""
+        """Pages forward (the API's start/end are inclusive ms; ours is ``start <= t < end``).
+
+        The query starts ``HISTORY_LOOKBACK_H`` early so the first row in the window has a predecessor whose
+        gap tells the interval it settled (see ``parse.parse_funding_history``).
+        """
         out: Batch[FundingRate] = Batch()
-        cursor_ms, end_ms = parse.to_ms(start), parse.to_ms(end) - 1
+        cursor_ms = parse.to_ms(start - timedelta(hours=c.HISTORY_LOOKBACK_H))
+        end_ms = parse.to_ms(end) - 1
+        previous: datetime | None = None
         while cursor_ms <= end_ms:
             params = {
                 "symbol": instrument.venue_symbol,
@@ -54,13 +60,14 @@ class MarketData(MarketDataClient):
                 "limit": c.HISTORY_PAGE_LIMIT,
             }
             body = await self._get(c.FUNDING_RATE_PATH, params)
-            page = parse.parse_funding_history(body, instrument, datetime.now(UTC))
+            page = parse.parse_funding_history(body, instrument, datetime.now(UTC), previous)
             out.rejects.extend(page.rejects)
             out.items.extend(r for r in page.items if start <= r.funding_time < end)
-            newest = max((r.funding_time for r in page.items), default=None)
-            if len(body) < c.HISTORY_PAGE_LIMIT or newest is None:
+            if page.items:
+                previous = page.items[-1].funding_time
+            if len(body) < c.HISTORY_PAGE_LIMIT or previous is None:
                 break
-            cursor_ms = parse.to_ms(newest) + 1
+            cursor_ms = parse.to_ms(previous) + 1
         out.items.sort(key=lambda r: r.funding_time)
         return out
 

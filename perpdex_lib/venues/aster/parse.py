@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -197,8 +197,16 @@ def parse_premium_index(body: Any, instruments: Mapping[str, Instrument], observ
     return rows(_premium_rows(body), c.PREMIUM_INDEX_PATH, convert)
 
 
-def parse_funding_history(body: Any, instrument: Instrument, observed_at: datetime) -> Batch[FundingRate]:
-    """Settled rows of one symbol at the symbol's current interval (the API does not report past intervals)."""
+def parse_funding_history(
+    body: Any, instrument: Instrument, observed_at: datetime, previous_time: datetime | None = None
+) -> Batch[FundingRate]:
+    """Settled rows of one symbol, each at the interval in force when it settled.
+
+    The API does not say which interval a row settled; a symbol's interval can change (8 h -> 4 h in volatile
+    markets). A settlement at ``t`` covers the time since the previous one, so when the gap to the previous
+    row (``previous_time`` for the first row of a page) is one of Aster's intervals, that gap is the row's
+    interval; otherwise (first row ever, a missing row) the symbol's current interval from fundingInfo.
+    """
     ep = endpoint(c.FUNDING_RATE_PATH)
 
     def convert(row: Any) -> FundingRate:
@@ -219,7 +227,21 @@ def parse_funding_history(body: Any, instrument: Instrument, observed_at: dateti
             observed_at=observed_at,
         )
 
-    return rows(expect_list(body, c.FUNDING_RATE_PATH), c.FUNDING_RATE_PATH, convert)
+    batch = rows(expect_list(body, c.FUNDING_RATE_PATH), c.FUNDING_RATE_PATH, convert)
+    batch.items.sort(key=lambda r: r.funding_time)
+    prev = previous_time
+    for i, rate in enumerate(batch.items):
+        gap_h = _whole_hours(rate.funding_time - prev) if prev is not None else None
+        if gap_h in c.KNOWN_INTERVALS_H and gap_h != rate.interval_hours:
+            batch.items[i] = replace(rate, interval_hours=gap_h)
+        prev = rate.funding_time
+    return batch
+
+
+def _whole_hours(gap: timedelta) -> Decimal | None:
+    """A gap in whole hours, tolerating the few milliseconds of jitter settlement stamps carry."""
+    minutes = round(gap.total_seconds() / 60)
+    return Decimal(minutes // 60) if minutes > 0 and minutes % 60 == 0 else None
 
 
 # ---- snapshots ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -159,6 +160,38 @@ def test_bad_history_row_is_rejected_others_load(instruments):
     assert [r.funding_time.hour for r in batch.items] == [8]
     assert [r.reason_code for r in batch.rejects] == ["parse_error", "parse_error"]
     assert batch.rejects[0].payload["fundingTime"] == "1764720000000"
+
+
+def _ms(iso: str) -> int:
+    return round(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+def _history(*stamps: str) -> list[dict]:
+    return [
+        {"symbol": "BTCUSDT", "fundingRate": "0.00008000", "fundingTime": _ms(t)}
+        for t in stamps
+    ]
+
+
+def test_history_rows_take_the_interval_in_force_when_they_settled(instruments):
+    """BTCUSDT moved from 8 h to 4 h settlements: each row's interval is its gap to the previous one."""
+    btc4 = dataclasses.replace(instruments["BTCUSDT"], funding_interval_hours=D(4))  # current, from fundingInfo
+    body = _history(
+        "2025-12-01T00:00:00+00:00", "2025-12-01T08:00:00+00:00", "2025-12-01T16:00:00+00:00",
+        "2025-12-01T20:00:00+00:00", "2025-12-02T00:00:00.007+00:00",
+    )
+    rows = parse.parse_funding_history(body, btc4, NOW).items
+    assert [r.interval_hours for r in rows] == [D(4), D(8), D(8), D(4), D(4)]  # the first has no predecessor
+    assert [r.rate_per_hour for r in rows] == [D("0.00002"), D("0.00001"), D("0.00001"), D("0.00002"), D("0.00002")]
+    first = parse.parse_funding_history(body, btc4, NOW, previous_time=datetime(2025, 11, 30, 16, tzinfo=UTC))
+    assert first.items[0].interval_hours == D(8)
+
+
+def test_history_gap_from_a_missing_row_falls_back_to_the_current_interval(instruments):
+    body = _history("2025-12-01T00:00:00+00:00", "2025-12-02T00:00:00+00:00", "2025-12-02T08:00:00+00:00")
+    rows = parse.parse_funding_history(list(reversed(body)), instruments["BTCUSDT"], NOW).items
+    assert [r.funding_time.day for r in rows] == [1, 2, 2]  # sorted ascending whatever the order on the wire
+    assert [r.interval_hours for r in rows] == [D(8), D(8), D(8)]  # a 24 h gap is no interval
 
 
 # ---- snapshots and book ----------------------------------------------------------------------------
