@@ -198,6 +198,16 @@ async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim
     assert private_sim.contexts[AS].faults.stats["malformed"] == 1
 
 
+async def test_stale_clock_shows_in_snapshot_times(private_sim: SimServer, private_sim_settings: Settings) -> None:
+    """The stale fault shifts the venue's own timestamps back; snapshots carry them, so staleness is visible."""
+    await _faults(private_sim, AS, stale_s=3600)
+    client = open_market_data(AS, private_sim_settings)
+    async with client.http:
+        batch = await client.snapshots()
+    lag = datetime.now(UTC) - max(s.ts for s in batch.items)
+    assert timedelta(minutes=59) < lag < timedelta(minutes=61)
+
+
 async def test_down_venue_is_unavailable_and_only_that_venue(private_sim: SimServer) -> None:
     await _faults(private_sim, AS, down=True)
     settings = Settings(venue_urls=private_sim.urls, http_timeout_s=1.0, http_max_attempts=2)
