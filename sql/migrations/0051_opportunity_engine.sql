@@ -28,8 +28,7 @@ RETURNS TABLE (
     mark_price numeric, open_interest_usd numeric, volume_24h_usd numeric, snapshot_ts timestamptz,
     bids jsonb, asks jsonb, book_ts timestamptz
 )
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE  -- no SET clause: the planner inlines it into the caller's query
 AS $$
     SELECT i.venue, i.venue_symbol, i.asset, i.multiplier, i.status, i.funding_interval_hours,
            i.continuous_funding, f.rate_per_hour, f.funding_time, f.observed_at, s.mark_price,
@@ -66,8 +65,7 @@ $$;
 -- settlements up to p_now whose paid-for hours may overlap [hour(p_now) - 168 h, hour(p_now)).
 CREATE FUNCTION analytics.opp_settled(p_now timestamptz)
 RETURNS TABLE (venue text, venue_symbol text, funding_time timestamptz, rate_per_hour numeric, interval_hours numeric)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE  -- inlined like opp_legs; every name is schema-qualified
 AS $$
     SELECT fr.venue, fr.venue_symbol, fr.funding_time, fr.rate_per_hour, fr.interval_hours
     FROM market.funding_rates fr
@@ -312,20 +310,34 @@ BEGIN
     ANALYZE pg_temp.opp_pair;
 
     CREATE TEMP TABLE opp_hourly ON COMMIT DROP AS
-    WITH hourly AS (
+    WITH live AS (  -- legs of the pairs that passed every other check: only they need persistence
+        SELECT l.leg_id, l.venue, l.venue_symbol, l.continuous_funding
+        FROM pg_temp.opp_leg l
+        WHERE l.leg_id IN (SELECT long_id FROM pg_temp.opp_pair WHERE reason IS NULL
+                           UNION SELECT short_id FROM pg_temp.opp_pair WHERE reason IS NULL)
+    ), hourly AS (
         -- a settlement at t for h hours paid its rate in each hour floor(t) - k, k = 1..ceil(h);
         -- continuous venues' observations belong to their own hour (k = 0)
-        SELECT l.leg_id, bk.bucket, analytics.opp_div18(sum(s.rate_per_hour), count(*)) AS r
-        FROM analytics.opp_settled(p_now) s
-        JOIN pg_temp.opp_leg l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol AND l.reason IS NULL
-         AND l.leg_id IN (SELECT long_id FROM pg_temp.opp_pair WHERE reason IS NULL
-                          UNION SELECT short_id FROM pg_temp.opp_pair WHERE reason IS NULL)
-        CROSS JOIN LATERAL generate_series(CASE WHEN l.continuous_funding THEN 0 ELSE 1 END,
-                                           CASE WHEN l.continuous_funding THEN 0
-                                                ELSE ceil(s.interval_hours)::integer END) AS g (k)
-        CROSS JOIN LATERAL (SELECT date_trunc('hour', s.funding_time) - make_interval(hours => g.k) AS bucket) bk
-        WHERE bk.bucket >= v_we - interval '168 hours' AND bk.bucket < v_we
-        GROUP BY l.leg_id, bk.bucket
+        -- (one-hour and continuous legs, the common case, skip the series expansion)
+        SELECT c.leg_id, c.bucket,
+               CASE WHEN count(*) = 1 THEN round(sum(c.rate_per_hour), 18)
+                    ELSE analytics.opp_div18(sum(c.rate_per_hour), count(*)) END AS r
+        FROM (
+            SELECT l.leg_id, s.rate_per_hour,
+                   date_trunc('hour', s.funding_time)
+                       - CASE WHEN l.continuous_funding THEN interval '0 hours' ELSE interval '1 hour' END AS bucket
+            FROM analytics.opp_settled(p_now) s
+            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol
+            WHERE l.continuous_funding OR s.interval_hours <= 1
+            UNION ALL
+            SELECT l.leg_id, s.rate_per_hour, date_trunc('hour', s.funding_time) - make_interval(hours => g.k)
+            FROM analytics.opp_settled(p_now) s
+            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol
+            CROSS JOIN LATERAL generate_series(1, ceil(s.interval_hours)::integer) AS g (k)
+            WHERE NOT l.continuous_funding AND s.interval_hours > 1
+        ) c
+        WHERE c.bucket >= v_we - interval '168 hours' AND c.bucket < v_we
+        GROUP BY c.leg_id, c.bucket
     )
     SELECT * FROM hourly;
     ANALYZE pg_temp.opp_hourly;

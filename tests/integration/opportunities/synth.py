@@ -43,7 +43,9 @@ def _sig(x: float, digits: int = 6) -> Decimal:
 
 
 def generate(seed: int, venues: list[Venue], assets: int, *, now: datetime = NOW, history_hours: int = 170,
-             listing_p: float = 0.85, faults: bool = True, book_levels: int = 12) -> Universe:
+             listing_p: float = 0.85, faults: bool = True, book_levels: int = 12,
+             hourly_everywhere: bool = False) -> Universe:
+    """``hourly_everywhere`` makes every discrete venue settle hourly (the benchmark's worst case)."""
     rng = random.Random(seed)
     u = Universe()
     week_start = now.replace(minute=0, second=0, microsecond=0) - history_hours * H
@@ -57,6 +59,8 @@ def generate(seed: int, venues: list[Venue], assets: int, *, now: datetime = NOW
             interval, continuous, unit = VENUE_STYLE[venue]
             if venue is Venue.ASTER and rng.random() < 0.3:
                 interval = rng.choice((1, 4))
+            if hourly_everywhere:
+                interval = 1 if not continuous else interval
             multiplier = Decimal(1000) if base_price < 0.01 and rng.random() < 0.5 else Decimal(1)
             symbol = f"{'k' if multiplier > 1 else ''}{asset}-{venue.value[:3].upper()}"
             roll = rng.random() if faults else 1.0

@@ -1,0 +1,115 @@
+"""Opportunity engine benchmark: the SQL engine versus the pure-Python pairwise loop, same data, same run.
+
+Data: 7 venues x 400 assets (every asset on every venue), latest predicted rates, snapshots and 12-level
+books, plus 7 days of hourly settled history per leg (every venue settling hourly: the worst case), with
+the synthetic generator's usual share of stale/missing inputs. Loaded once through the warehouse loaders.
+
+Measured (p50 over ``--repeats``):
+- ``sql``: ``analytics.compute_opportunities`` end to end (writes the run, its opportunities and rejections).
+- ``python``: ``perpdex_lib.opportunities.engine.compute`` over the same inputs already in memory: every
+  ordered pair of every asset evaluated in a Python loop (Decimal maths, persistence over the hourly series).
+- ``python_with_load``: ``load_inputs`` (two queries + decoding) plus ``compute``.
+
+Targets: sql_p50 < 200 ms on 2 cores; python_p50 / sql_p50 >= 10.
+Options: --assets N (400), --venues N (7), --repeats N (5), --seed N (11).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import statistics
+import time
+
+import psycopg
+
+from perpdex_lib.domain.enums import Venue
+from perpdex_lib.fees import DEFAULT_FEES, FeeTable, sync_fee_table
+from perpdex_lib.opportunities.engine import compute
+from perpdex_lib.opportunities.inputs import load_inputs
+from perpdex_lib.opportunities.params import OpportunityParams
+from perpdex_lib.opportunities.sql import compute_in_db, fetch_run
+
+
+def _p50(xs: list[float]) -> float:
+    return round(statistics.median(xs) * 1000, 1)
+
+
+def run(args: list[str]) -> dict:
+    from perpdex_lib.config import Settings
+    from perpdex_lib.warehouse.migrate import run_migrations
+    from perpdex_lib.warehouse.provision import create_database, drop_database, ensure_server
+    from tests.integration.opportunities.synth import NOW, generate, load
+
+    ap = argparse.ArgumentParser(prog="bench opportunities")
+    ap.add_argument("--assets", type=int, default=400)
+    ap.add_argument("--venues", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=11)
+    opts, _ = ap.parse_known_args(args)
+
+    server = ensure_server(Settings())
+    name = f"perpdex_bench_opps_{secrets.token_hex(4)}"
+    url = create_database(server, name)
+    try:
+        run_migrations(url)
+        with psycopg.connect(url) as conn:
+            t0 = time.perf_counter()
+            universe = generate(opts.seed, list(Venue)[: opts.venues], opts.assets, listing_p=1.0,
+                                hourly_everywhere=True)
+            generated_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            load(conn, universe)
+            sync_fee_table(conn, FeeTable(DEFAULT_FEES))
+            conn.commit()
+            loaded_s = time.perf_counter() - t0
+            with psycopg.connect(url, autocommit=True) as ac:
+                ac.execute("VACUUM ANALYZE")
+            params = OpportunityParams()
+
+            sql_s: list[float] = []
+            run_id = ""
+            for _ in range(opts.repeats + 1):  # the first run warms caches and plans; not counted
+                t0 = time.perf_counter()
+                run_id = compute_in_db(conn, params, NOW)
+                conn.commit()
+                sql_s.append(time.perf_counter() - t0)
+            sql_s = sql_s[1:]
+            sql_result = fetch_run(conn, run_id)
+            inner_ms = conn.execute("SELECT duration_ms FROM analytics.opportunity_runs WHERE run_id = %s",
+                                    (run_id,)).fetchone()[0]
+
+            load_s: list[float] = []
+            py_s: list[float] = []
+            py_result = None
+            for _ in range(max(1, opts.repeats // 2)):
+                t0 = time.perf_counter()
+                inputs = load_inputs(conn, NOW, params)
+                t1 = time.perf_counter()
+                py_result = compute(inputs, params, NOW)
+                t2 = time.perf_counter()
+                load_s.append(t1 - t0)
+                py_s.append(t2 - t1)
+            assert py_result is not None
+            same = py_result.opportunities == sql_result.opportunities
+            settled = sum(len(v) for v in inputs.history.values())
+    finally:
+        drop_database(server, name)
+
+    sql_p50 = _p50(sql_s)
+    py_p50 = _p50(py_s)
+    return {
+        "data": {"venues": opts.venues, "assets": opts.assets, "legs": len(inputs.legs),
+                 "ordered_pairs": len(sql_result.opportunities) + len(sql_result.rejections),
+                 "settled_rows_7d": settled, "generate_s": round(generated_s, 1), "load_s": round(loaded_s, 1)},
+        "sql_ms": {"p50": sql_p50, "min": round(min(sql_s) * 1000, 1), "max": round(max(sql_s) * 1000, 1),
+                   "inside_function_ms": float(inner_ms)},
+        "python_ms": {"p50": py_p50, "load_inputs_p50": _p50(load_s),
+                      "with_load_p50": round(py_p50 + _p50(load_s), 1)},
+        "ratio_python_over_sql": round(py_p50 / sql_p50, 1),
+        "ratio_python_with_load_over_sql": round((py_p50 + _p50(load_s)) / sql_p50, 1),
+        "opportunities": len(sql_result.opportunities),
+        "rejections": len(sql_result.rejections),
+        "engines_agree": same,
+        "targets": {"sql_p50_under_200ms": sql_p50 < 200, "ratio_at_least_10": py_p50 / sql_p50 >= 10},
+    }
