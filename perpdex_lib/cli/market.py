@@ -25,6 +25,8 @@ from perpdex_lib.venues.sweep import VenueSweep, sweep
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
+if not console.is_terminal:  # piped or captured: do not squeeze the tables into 80 columns
+    console = Console(width=220)
 err_console = Console(stderr=True)
 T = TypeVar("T")
 
