@@ -243,3 +243,36 @@ async def test_replay_serves_the_recorded_bodies() -> None:
     assert len(snaps.rejects) == 3 and by["ETHUSDT"].open_interest_base is None
     assert book.best_bid == Decimal("92682.9")
     assert [r.funding_time.hour for r in history.items] == [0, 8, 16]
+
+
+REPLAY_REQUESTS = [
+    ("GET", "/fapi/v1/exchangeInfo", {}, None),
+    ("GET", "/fapi/v1/premiumIndex", {}, None),
+    ("GET", "/fapi/v3/premiumIndex", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/fundingInfo", {}, None),
+    ("GET", "/fapi/v1/fundingRate", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/ticker/24hr", {}, None),
+    ("GET", "/fapi/v1/ticker/24hr", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/openInterest", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/depth", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/trades", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/commissionRate", {"symbol": "BTCUSDT"}, None),
+    ("GET", "/fapi/v1/leverageBracket", {}, None),
+    ("POST", "/fapi/v1/order", {}, None),
+    ("DELETE", "/fapi/v3/order", {}, None),
+    ("GET", "/fapi/v1/openOrders", {}, None),
+    ("GET", "/fapi/v2/positionRisk", {}, None),
+    ("GET", "/fapi/v1/userTrades", {}, None),
+    ("GET", "/fapi/v1/income", {"incomeType": "FUNDING_FEE"}, None),
+]
+
+
+@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="shared exchange_samples not present")
+def test_every_recorded_rest_body_is_reachable_in_replay() -> None:
+    from perpdex_lib.sim.venues.aster import replay_name
+
+    names = {replay_name(m, p, q, b) for m, p, q, b in REPLAY_REQUESTS}
+    recorded = {f.stem for f in (SAMPLES_DIR / "aster").glob("*.json") if not f.stem.startswith("ws_")}
+    assert names == recorded
+    assert replay_name("GET", "/fapi/v9/exchangeInfo", {}, None) is None
+    assert replay_name("GET", "/api/v1/exchangeInfo", {}, None) is None

@@ -186,3 +186,37 @@ async def test_replay_serves_the_recorded_bodies() -> None:
     assert snaps.items[0].open_interest_base == Decimal("1273.85214")
     assert book.best_bid == Decimal("118343.0")
     assert [r.funding_time.hour for r in history.items] == [10, 11, 12]
+
+
+REPLAY_REQUESTS = [
+    ("GET", "/api/v1/markets", {}, None),
+    ("GET", "/api/v1/market", {"symbol": "BTC_USDC_PERP"}, None),
+    ("GET", "/api/v1/markPrices", {}, None),
+    ("GET", "/api/v1/openInterest", {}, None),
+    ("GET", "/api/v1/fundingRates", {"symbol": "BTC_USDC_PERP"}, None),
+    ("GET", "/api/v1/tickers", {}, None),
+    ("GET", "/api/v1/ticker", {"symbol": "BTC_USDC_PERP"}, None),
+    ("GET", "/api/v1/depth", {"symbol": "BTC_USDC_PERP"}, None),
+    ("GET", "/api/v1/trades", {"symbol": "BTC_USDC_PERP"}, None),
+    ("GET", "/api/v1/status", {}, None),
+    ("GET", "/api/v1/account", {}, None),
+    ("GET", "/api/v1/capital", {}, None),
+    ("GET", "/api/v1/orders", {}, None),
+    ("POST", "/api/v1/order", {}, {"symbol": "BTC_USDC_PERP", "orderType": "Limit"}),
+    ("POST", "/api/v1/order", {}, {"symbol": "BTC_USDC_PERP", "orderType": "Market"}),
+    ("DELETE", "/api/v1/order", {}, {"symbol": "BTC_USDC_PERP", "orderId": "1"}),
+    ("GET", "/api/v1/position", {}, None),
+    ("GET", "/wapi/v1/history/fills", {}, None),
+    ("GET", "/wapi/v1/history/funding", {}, None),
+]
+
+
+@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="shared exchange_samples not present")
+def test_every_recorded_rest_body_is_reachable_in_replay() -> None:
+    from perpdex_lib.sim.venues.backpack import replay_name
+
+    names = {replay_name(m, p, q, b) for m, p, q, b in REPLAY_REQUESTS}
+    recorded = {f.stem for f in (SAMPLES_DIR / "backpack").glob("*.json") if not f.stem.startswith("ws_")}
+    assert names == recorded
+    assert replay_name("GET", "/api/v1/markets/SOL_USDC_PERP", {}, None) == "market"
+    assert replay_name("GET", "/api/v1/nothing", {}, None) is None
