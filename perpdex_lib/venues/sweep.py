@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from perpdex_lib.venues.errors import VenueError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+HistoryWindow = tuple[datetime, datetime] | timedelta | None
 DEFAULT_BOOK_CONCURRENCY = 8
 DEFAULT_BOOK_DEPTH = 20
 _BPS = Decimal(10_000)
@@ -173,17 +174,19 @@ async def sweep_venue(
     settings: Settings | None = None,
     *,
     books: bool | int = True,
-    history: tuple[datetime, datetime] | None = None,
+    history: HistoryWindow = None,
     book_depth: int = DEFAULT_BOOK_DEPTH,
     concurrency: int = DEFAULT_BOOK_CONCURRENCY,
     timeout_s: float | None = None,
 ) -> VenueSweep:
     """Sweep one venue. Never raises for venue trouble: look at ``.error`` / ``.errors``.
 
-    ``history`` = ``(start, end)`` also fetches settled funding of every active instrument in that window.
-    ``timeout_s`` bounds the whole venue (the pipeline task's budget).
+    ``history`` = ``(start, end)`` (or a ``timedelta`` back from now) also fetches settled funding of every
+    active instrument in that window. ``timeout_s`` bounds the whole venue (the pipeline task's budget).
     """
     result = VenueSweep(venue, datetime.now(UTC))
+    if isinstance(history, timedelta):
+        history = (result.started_at - history, result.started_at)
     t0 = time.perf_counter()
     client: MarketDataClient | None = None
     try:
@@ -235,7 +238,7 @@ async def sweep(
     settings: Settings | None = None,
     *,
     books: bool | int = True,
-    history: tuple[datetime, datetime] | None = None,
+    history: HistoryWindow = None,
     book_depth: int = DEFAULT_BOOK_DEPTH,
     concurrency: int = DEFAULT_BOOK_CONCURRENCY,
     timeout_s: float | None = None,

@@ -186,3 +186,21 @@ def test_cli_sim_urls_and_market_sim_option(sim_admin_url: str, sim_urls: dict[V
     book = json.loads(res.stdout)
     assert book["symbol"] == "kPEPE" and len(book["bids"]) == len(book["asks"]) == 3
     assert Decimal(book["bids"][0][0]) < Decimal(book["asks"][0][0])
+
+
+async def test_sweep_venue_with_history_window(sim_settings: Settings, sim_model: MarketModel) -> None:
+    from datetime import timedelta
+
+    from perpdex_lib.venues.sweep import sweep_venue
+
+    hl = Venue.HYPERLIQUID
+    before = datetime.now(UTC)
+    vs = await sweep_venue(hl, sim_settings, books=False, history=timedelta(hours=6))
+    after = datetime.now(UTC)
+    assert vs.ok, vs.error
+    assert vs.books == {} and "books" not in vs.timings_s and "history" in vs.timings_s
+    listed = sim_model.listed(hl)
+    expected = {sum(len(sim_model.settlement_times(hl, a, t - timedelta(hours=6), t)) for a in listed)
+                for t in (before, after)}
+    assert len(vs.history.items) in expected
+    assert {r.asset for r in vs.history.items} == {a.name for a in listed}
