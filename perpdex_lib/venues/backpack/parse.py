@@ -28,6 +28,7 @@ from perpdex_lib.venues.wire import parse_wire
 VENUE = Venue.BACKPACK
 T = TypeVar("T")
 UNIT = RateUnit.FRACTION_PER_INTERVAL
+_INTERVAL_MARK = "unknown funding interval"
 
 
 class UnknownIntervalError(UnknownUnitError):
@@ -55,10 +56,8 @@ def rows(body: Any, path: str, convert: Callable[[Any], T | None]) -> Batch[T]:
     return batch
 
 
-_INTERVAL_MARK = "unknown funding interval"
-
-
 def ms_to_utc(value: int) -> datetime:
+    """Milliseconds since the epoch, exactly (no float rounding)."""
     seconds, millis = divmod(value, 1000)
     try:
         return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
