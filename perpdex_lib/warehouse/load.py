@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +29,8 @@ from perpdex_lib.venues.batch import Reject
 
 CopyFormat = Literal["binary", "text"]
 _stage_counter = itertools.count()
+# Key hashes remembered per load to detect repeated keys (~64 MB per million); past this, assume repeats.
+MAX_TRACKED_KEYS = 5_000_000
 
 
 # -------------------------------------------------------------------------------------------- generic
@@ -123,11 +126,26 @@ def bulk_upsert(
                 """,
                 (stage.as_string(cur),),
             ).fetchall()
+        # Watch for repeated keys while streaming (hashes only): without them the cheap merge is exact.
+        key_of = operator.itemgetter(*[columns.index(k) for k in key_columns])
+        seen: set[int] = set()
+        maybe_repeats = False
         with cur.copy(copy_sql) as copy:
             if copy_format == "binary":
                 copy.set_types([t for (t,) in types])
             for row in rows:
                 copy.write_row(row)
+                if not maybe_repeats:
+                    try:
+                        digest = hash(key_of(row))
+                    except TypeError:
+                        maybe_repeats = True
+                        continue
+                    if digest in seen or len(seen) >= MAX_TRACKED_KEYS:
+                        maybe_repeats = True
+                    else:
+                        seen.add(digest)
+        seen.clear()
 
         part_col = _partition_column(cur, table)
         if part_col is not None:
@@ -137,46 +155,94 @@ def bulk_upsert(
             if span and span[0] is not None:
                 ensure_partitions(cur, table, span[0], span[1])
 
-        merged = _merge_sql(target, stage, columns, key_columns, update_columns, where, dedupe=False)
-        try:
-            with conn.transaction():  # savepoint: the fast path fails only if the batch repeats a key
-                cur.execute(merged)
-        except errors.CardinalityViolation:
-            cur.execute(_merge_sql(target, stage, columns, key_columns, update_columns, where, dedupe=True))
-        count = cur.rowcount
+        plan = _MergePlan(target, stage, columns, key_columns, update_columns, where)
+        count: int | None = None
+        if not maybe_repeats:
+            try:
+                with conn.transaction():  # savepoint: a concurrent writer may insert one of our new keys
+                    count = plan.update_changed(cur) + plan.insert_new(cur)
+            except errors.UniqueViolation:
+                count = None
+        if count is None:  # repeated keys in the batch (maybe spelled differently), or a race: the general upsert
+            cur.execute(plan.upsert(dedupe=True))
+            count = cur.rowcount
         cur.execute(sql.SQL("DROP TABLE {}").format(stage))
     return count
 
 
-def _merge_sql(
-    target: sql.Identifier,
-    stage: sql.Identifier,
-    columns: list[str],
-    key_columns: list[str],
-    update_columns: list[str],
-    where: str | None,
-    *,
-    dedupe: bool,
-) -> sql.Composed:
-    if dedupe:  # ctid order is COPY order in a fresh temp table: keep the last row per key
-        source = sql.SQL("SELECT DISTINCT ON ({k}) {c} FROM {s} ORDER BY {k}, ctid DESC").format(
-            k=_idents(key_columns), c=_idents(columns), s=stage
+class _MergePlan:
+    """The SQL that moves a staging table into its target.
+
+    Fast path (no key repeats inside the batch): first rewrite the existing rows whose values changed
+    (rows identical to what is stored are filtered out before they can take row locks or write WAL), then
+    insert the new keys with a plain INSERT (no speculative insertion). General path: one
+    ``INSERT … ON CONFLICT DO UPDATE``, keeping the last row per key when the batch repeats keys.
+    """
+
+    def __init__(
+        self,
+        target: sql.Identifier,
+        stage: sql.Identifier,
+        columns: list[str],
+        key_columns: list[str],
+        update_columns: list[str],
+        where: str | None,
+    ) -> None:
+        self.target, self.stage, self.columns = target, stage, columns
+        self.key_columns, self.update_columns = key_columns, update_columns
+        if where is None:
+            self.condition = sql.SQL("({}) IS DISTINCT FROM ({})").format(
+                _idents(update_columns, "t"), _idents(update_columns, "excluded")
+            )
+        else:
+            self.condition = sql.SQL(where)
+        self.key_match = sql.SQL(" AND ").join(
+            sql.SQL("t.{k} = excluded.{k}").format(k=sql.Identifier(k)) for k in key_columns
         )
-    else:
-        source = sql.SQL("SELECT {c} FROM {s}").format(c=_idents(columns), s=stage)
-    head = sql.SQL("INSERT INTO {t} AS t ({c}) {src} ON CONFLICT ({k}) ").format(
-        t=target, c=_idents(columns), src=source, k=_idents(key_columns)
-    )
-    if not update_columns:
-        return head + sql.SQL("DO NOTHING")
-    sets = sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in update_columns)
-    if where is None:
-        condition = sql.SQL("({}) IS DISTINCT FROM ({})").format(
-            _idents(update_columns, "t"), _idents(update_columns, "excluded")
+
+    def _on_conflict(self) -> sql.Composable:
+        if not self.update_columns:
+            return sql.SQL("ON CONFLICT ({}) DO NOTHING").format(_idents(self.key_columns))
+        sets = sql.SQL(", ").join(
+            sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c)) for c in self.update_columns
         )
-    else:
-        condition = sql.SQL(where)
-    return head + sql.SQL("DO UPDATE SET {} WHERE {}").format(sets, condition)
+        return sql.SQL("ON CONFLICT ({}) DO UPDATE SET {} WHERE {}").format(
+            _idents(self.key_columns), sets, self.condition
+        )
+
+    def update_changed(self, cur: psycopg.Cursor) -> int:
+        if not self.update_columns:
+            return 0
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {t} AS t ({c}) SELECT {c} FROM {s} AS excluded "
+                "WHERE EXISTS (SELECT 1 FROM {t} AS t WHERE {match} AND ({cond})) {conflict}"
+            ).format(
+                t=self.target, c=_idents(self.columns), s=self.stage, match=self.key_match, cond=self.condition,
+                conflict=self._on_conflict(),
+            )
+        )
+        return cur.rowcount
+
+    def insert_new(self, cur: psycopg.Cursor) -> int:
+        cur.execute(
+            sql.SQL(
+                "INSERT INTO {t} ({c}) SELECT {c} FROM {s} AS excluded "
+                "WHERE NOT EXISTS (SELECT 1 FROM {t} AS t WHERE {match})"
+            ).format(t=self.target, c=_idents(self.columns), s=self.stage, match=self.key_match)
+        )
+        return cur.rowcount
+
+    def upsert(self, *, dedupe: bool) -> sql.Composed:
+        if dedupe:  # ctid order is COPY order in a fresh temp table: keep the last row per key
+            source = sql.SQL("SELECT DISTINCT ON ({k}) {c} FROM {s} ORDER BY {k}, ctid DESC").format(
+                k=_idents(self.key_columns), c=_idents(self.columns), s=self.stage
+            )
+        else:
+            source = sql.SQL("SELECT {c} FROM {s}").format(c=_idents(self.columns), s=self.stage)
+        return sql.SQL("INSERT INTO {t} AS t ({c}) {src} {conflict}").format(
+            t=self.target, c=_idents(self.columns), src=source, conflict=self._on_conflict()
+        )
 
 
 # ------------------------------------------------------------------------------------- JSON (exact)

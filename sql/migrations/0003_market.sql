@@ -59,8 +59,9 @@ CREATE TABLE market.funding_rates (
     run_id         text,
     PRIMARY KEY (venue, venue_symbol, funding_time, kind)
 ) PARTITION BY RANGE (funding_time);
--- cross-venue questions are asked per asset ("BTC on every venue over the last 7 d")
-CREATE INDEX funding_rates_asset_time_idx ON market.funding_rates (asset, funding_time);
+-- Deliberately no second index: every index roughly doubles the bulk-merge cost (docs/BENCHMARKS.md).
+-- The primary key serves "latest per venue/symbol" (prefix + backward scan on funding_time); per-asset
+-- questions go through market.instruments (asset index) to (venue, venue_symbol), or prune by month.
 
 CREATE TABLE market.market_snapshots (
     venue              text NOT NULL,

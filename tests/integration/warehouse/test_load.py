@@ -226,3 +226,53 @@ def test_latest_funding_view(clean_db: str, pg_conn: psycopg.Connection) -> None
         "FROM reporting.latest_funding"
     ).fetchone()
     assert row == ("aster", "BTCUSDT", Decimal("0.0001"), T0 + timedelta(hours=8), Decimal("0.000025"))
+
+
+def test_keys_equal_only_in_postgres_still_keep_the_last(clean_db: str, pg_conn: psycopg.Connection) -> None:
+    """Two spellings of one timestamp look distinct to Python but collide in PostgreSQL: last row wins."""
+    cols = ("venue", "venue_symbol", "asset", "ts", "mark_price")
+    rows = [
+        ("lighter", "ETH", "ETH", "2024-01-01T00:00:00Z", "3000"),
+        ("lighter", "ETH", "ETH", "2024-01-01 01:00:00+01", "3001"),
+    ]
+    n = bulk_upsert(pg_conn, "market.market_snapshots", cols, rows, ("venue", "venue_symbol", "ts"), copy_format="text")
+    assert n == 1
+    assert pg_conn.execute("SELECT mark_price FROM market.market_snapshots").fetchone() == (Decimal("3001"),)
+
+
+def test_concurrent_writer_of_the_same_new_key(clean_db: str, pg_conn: psycopg.Connection, pg_url: str) -> None:
+    """Another transaction inserts one of our new keys while we load: we wait, then update it (no error)."""
+    import threading
+    import time
+
+    mine = _rate("BTCUSDT", T0, "0.0009")
+    with psycopg.connect(pg_url) as other:
+        load_funding_rates(other, [_rate("BTCUSDT", T0, "0.0001")], run_id="other")  # not committed yet
+        result: dict = {}
+
+        def load() -> None:
+            try:
+                result["count"] = load_funding_rates(pg_conn, [mine, _rate("ETHUSDT", T0, "0.0002")], run_id="me")
+                pg_conn.commit()
+            except Exception as exc:  # surfaced by the assertion below
+                result["error"] = exc
+
+        worker = threading.Thread(target=load)
+        worker.start()
+        deadline = time.monotonic() + 20
+        with psycopg.connect(pg_url, autocommit=True) as watcher:
+            while time.monotonic() < deadline:
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+        other.commit()
+        worker.join(30)
+    assert "error" not in result, result
+    assert result["count"] == 2
+    with psycopg.connect(pg_url) as check:
+        rows = dict(check.execute("SELECT venue_symbol, raw_rate FROM market.funding_rates").fetchall())
+    assert rows == {"BTCUSDT": Decimal("0.0009"), "ETHUSDT": Decimal("0.0002")}
