@@ -204,3 +204,33 @@ async def test_sweep_venue_with_history_window(sim_settings: Settings, sim_model
                 for t in (before, after)}
     assert len(vs.history.items) in expected
     assert {r.asset for r in vs.history.items} == {a.name for a in listed}
+
+
+def test_cli_instruments_snapshots_history_json(sim_admin_url: str, sim_model: MarketModel) -> None:
+    from typer.testing import CliRunner
+
+    from perpdex_lib.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["market", "instruments", "--asset", "PEPE", "--json", "--sim", sim_admin_url])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    pepe = sim_model.asset("PEPE")
+    assert {r["venue"]: Decimal(r["multiplier"]) for r in rows} == {
+        v.value: Decimal(sim_model.multiplier(v, pepe)) for v in Venue if pepe in sim_model.listed(v)}
+
+    res = runner.invoke(app, ["market", "snapshots", "--venue", "hyperliquid", "--books", "2", "--json",
+                              "--sim", sim_admin_url])
+    assert res.exit_code == 0, res.output
+    snaps = json.loads(res.stdout)
+    assert len(snaps) == len(sim_model.listed(Venue.HYPERLIQUID))
+    assert sum(s["best_bid"] is not None for s in snaps) == 2
+
+    res = runner.invoke(app, ["market", "history", "--venue", "hyperliquid", "--symbol", "kPEPE", "--days", "0.5",
+                              "--json", "--sim", sim_admin_url])
+    assert res.exit_code == 0, res.output
+    hist = json.loads(res.stdout)
+    assert 11 <= len(hist) <= 12 and {h["kind"] for h in hist} == {"settled"}
+    for h in hist:
+        t = datetime.fromisoformat(h["funding_time"])
+        assert Decimal(h["rate_per_hour"]) == sim_model.settled_rate_per_hour(Venue.HYPERLIQUID, pepe, t)
