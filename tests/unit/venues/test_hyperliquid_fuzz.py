@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.hyperliquid import parse
+from perpdex_lib.venues.hyperliquid.stream import event_from_frame
 from perpdex_lib.venues.wire import decode_json
 
 SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "hyperliquid"
@@ -97,8 +98,13 @@ PARSERS = {
     "funding_history": [lambda b: parse.funding_history(b, NOW)],
     "l2_book": [parse.order_book_from, lambda b: parse.order_book_from(b, 1)],
     "meta": [lambda b: [parse.instrument_from(i, r, None, "info/meta") for i, r in _meta_rows(b)]],
-    "ws_active_asset_ctx": [lambda b: parse.predicted_from_ctx("BTC", _get(b, "data", "ctx"), NOW, "ws")],
+    "ws_active_asset_ctx": [
+        lambda b: parse.predicted_from_ctx("BTC", _get(b, "data", "ctx"), NOW, "ws"),
+        lambda b: event_from_frame(b, NOW),
+    ],
+    "ws_l2_book": [lambda b: event_from_frame(b, NOW)],
 }
+SINGLE_ROW = {"meta", "ws_active_asset_ctx", "ws_l2_book"}  # called outside map_rows: row errors may escape
 
 
 def _meta_rows(body: Any) -> list:
@@ -135,7 +141,7 @@ def test_mutated_bodies_only_raise_parse_errors(name: str) -> None:
                 _only_parse_errors(fn, body)
             except (ValueError, ArithmeticError) as exc:
                 # single-row helpers (meta, ws ctx) are called outside map_rows; these are row-level errors
-                if name in ("meta", "ws_active_asset_ctx"):
+                if name in SINGLE_ROW:
                     continue
                 raise AssertionError(f"{type(exc).__name__} escaped {name}") from exc
 
