@@ -51,7 +51,9 @@ class VenueSweep:
     book_errors: dict[str, str] = field(default_factory=dict)  # venue_symbol -> reason
     timings_s: dict[str, float] = field(default_factory=dict)  # step -> seconds
     requests: int = 0
-    errors: list[str] = field(default_factory=list)  # "step: reason", one per failed step
+    # "step: reason", one per failed step; steps are instruments, funding, snapshots, books, history, plus
+    # sweep (the venue's time budget ran out) and setup (no client) - the pipeline matches on these prefixes.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def error(self) -> str | None:
