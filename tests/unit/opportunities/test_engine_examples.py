@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -183,3 +184,28 @@ def test_persistence_stats_need_history_when_required() -> None:
 def test_sqrt_of_the_known_variance() -> None:
     assert math.isclose(math.sqrt(2e-10 / 7), 5.345224838248488e-06)
     _ = timedelta  # keep import for readers: windows are hour-based
+
+
+def test_fee_overrides_file_replaces_single_entries(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from perpdex_lib.fees import DEFAULT_FEES, load_fee_table
+
+    path = tmp_path / "fees.yml"
+    path.write_text("aster:\n  default: {maker: '0.0001', taker: '0.00035', confidence: high}\n"
+                    "lighter:\n  vip: {maker: '-0.00002', taker: '0.0002'}\n")
+    table = load_fee_table(path)
+    assert table.get("aster").taker == D("0.00035") and table.get("aster").confidence == "high"
+    assert table.get("lighter", "vip").maker == D("-0.00002")
+    assert table.get("hyperliquid") == next(s for s in DEFAULT_FEES if s.venue == "hyperliquid")
+    assert table.for_tiers("lighter", {"lighter": "vip"}).taker == D("0.0002")
+    assert table.get("grvt", "vip") is None  # unknown tiers are missing (the engine rejects), never defaulted
+    example = load_fee_table(Path(__file__).resolve().parents[3] / "configs" / "fees.example.yml")
+    assert example.get("aster").maker == D("0.0001")
+
+
+def test_params_from_mapping_refuses_unknown_keys() -> None:
+    p = OpportunityParams.from_mapping({"notional_usd": 5000, "horizon_hours": "24", "execution_style": "maker",
+                                        "fee_tiers": {"lighter": "premium"}})
+    assert p.notional_usd == D(5000) and p.execution_style == "maker" and p.fee_tier("lighter") == "premium"
+    assert OpportunityParams.from_mapping(p.to_json()) == p
+    with pytest.raises(ValueError, match="horizon"):
+        OpportunityParams.from_mapping({"horizon": 24})
