@@ -221,6 +221,9 @@ def predicted_funding_from(row: Any, observed_at: datetime) -> FundingRate | Non
     if not found or entry is None:
         return None  # no Hyperliquid estimate for this coin (delisted or not a Hyperliquid perp)
     p = parse_wire(PredictedVenueFunding, entry, _V, ep)
+    # Older responses omit fundingIntervalHours; Hyperliquid's own interval is then its documented fixed 1 h
+    # (a venue fact, not a default: a present-but-invalid value is still an error).
+    interval = c.FUNDING_INTERVAL_HOURS if p.fundingIntervalHours is None else p.fundingIntervalHours
     asset, _ = _asset(coin)
     return FundingRate(
         venue=VENUE,
@@ -230,7 +233,7 @@ def predicted_funding_from(row: Any, observed_at: datetime) -> FundingRate | Non
         funding_time=ms_to_utc(p.nextFundingTime, ep, "nextFundingTime"),
         raw_rate=p.fundingRate,
         raw_unit=RateUnit.FRACTION_PER_INTERVAL,
-        interval_hours=p.fundingIntervalHours,
+        interval_hours=interval,
         venue_ts=None,
         observed_at=observed_at,
     )

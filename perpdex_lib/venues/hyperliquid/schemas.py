@@ -42,7 +42,7 @@ class PredictedVenueFunding(WireModel):
 
     fundingRate: DecStr
     nextFundingTime: Int  # ms
-    fundingIntervalHours: DecNum
+    fundingIntervalHours: DecNum | None = None  # absent in older responses
 
 
 class FundingHistoryRow(WireModel):

@@ -147,6 +147,13 @@ def test_unknown_interval_is_a_reject_never_a_default() -> None:
         to_rate_per_hour(Decimal("0.0001"), "per_fortnight", Decimal(1))
 
 
+def test_predicted_without_interval_field_uses_the_venue_fixed_hour() -> None:
+    body = sample("predicted_fundings")
+    del body[0][1][1][1]["fundingIntervalHours"]  # older responses do not carry it
+    btc = next(f for f in parse.predicted_fundings(body, NOW).items if f.venue_symbol == "BTC")
+    assert btc.interval_hours == Decimal(1) and btc.rate_per_hour == Decimal("0.0000125")
+
+
 def test_legacy_interval_before_the_2023_switch() -> None:
     assert parse.settlement_interval_hours(utc(2023, 6, 8, 0)) == Decimal(8)
     assert parse.settlement_interval_hours(utc(2023, 6, 8, 1)) == Decimal(1)
