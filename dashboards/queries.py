@@ -44,13 +44,15 @@ ASSETS = text("SELECT DISTINCT asset FROM reporting.instruments WHERE asset IS N
 
 # --- funding ------------------------------------------------------------------------------------------------------
 
-# Short windows straight from the partitioned table (index on asset, kind, funding_time), bucketed hourly.
+# Short windows straight from the partitioned table, bucketed hourly: the asset's instruments first, then the primary
+# key (venue, venue_symbol, funding_time) per instrument, pruned to the window's monthly partitions.
 FUNDING_SERIES_HOURLY = text(
     """
-    SELECT date_trunc('hour', funding_time) AS bucket, venue, avg(rate_per_hour) AS rate_per_hour
-    FROM reporting.funding_rates
-    WHERE asset = :asset AND kind = :kind AND funding_time >= :start AND funding_time < :end
-      AND venue = ANY(CAST(:venues AS text[]))
+    SELECT date_trunc('hour', f.funding_time) AS bucket, f.venue, avg(f.rate_per_hour) AS rate_per_hour
+    FROM reporting.instruments i
+    JOIN reporting.funding_rates f ON f.venue = i.venue AND f.venue_symbol = i.venue_symbol
+    WHERE i.asset = :asset AND i.venue = ANY(CAST(:venues AS text[]))
+      AND f.kind = :kind AND f.funding_time >= :start AND f.funding_time < :end
     GROUP BY 1, 2 ORDER BY 1, 2
     """
 )
@@ -122,7 +124,7 @@ PAIR_FUNDING = text(
     """
     SELECT date_trunc('hour', funding_time) AS bucket, venue, venue_symbol, kind, avg(rate_per_hour) AS rate_per_hour
     FROM reporting.funding_rates
-    WHERE asset = :asset AND kind = 'settled' AND funding_time >= :start AND funding_time < :end
+    WHERE kind = 'settled' AND funding_time >= :start AND funding_time < :end
       AND ((venue = :long_venue AND venue_symbol = :long_symbol)
            OR (venue = :short_venue AND venue_symbol = :short_symbol))
     GROUP BY 1, 2, 3, 4 ORDER BY 1
@@ -296,9 +298,9 @@ def opportunity_horizons() -> list[float]:
 
 
 def pair_funding(
-    asset: str, long_venue: str, long_symbol: str, short_venue: str, short_symbol: str, start: datetime, end: datetime
+    long_venue: str, long_symbol: str, short_venue: str, short_symbol: str, start: datetime, end: datetime
 ) -> pd.DataFrame:
-    return history(PAIR_FUNDING, asset=asset, long_venue=long_venue, long_symbol=long_symbol,
+    return history(PAIR_FUNDING, long_venue=long_venue, long_symbol=long_symbol,
                    short_venue=short_venue, short_symbol=short_symbol, start=start, end=end)
 
 

@@ -82,7 +82,7 @@ short_symbol = row.get("short_symbol", row["asset"])
 
 end = pd.Timestamp(ui.now_utc()).floor("h").to_pydatetime() + timedelta(hours=1)
 start = end - timedelta(days=DRILL_DAYS[window])
-legs = queries.pair_funding(row["asset"], row["long_venue"], long_symbol, row["short_venue"], short_symbol, start, end)
+legs = queries.pair_funding(row["long_venue"], long_symbol, row["short_venue"], short_symbol, start, end)
 if legs.empty:
     ui.empty_state("No settled funding history for these two legs in the window.")
     st.stop()

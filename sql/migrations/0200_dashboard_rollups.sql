@@ -1,13 +1,10 @@
--- Dashboard support: an index for per-asset history, a daily funding rollup, current rates, venue freshness.
+-- Dashboard support: a daily funding rollup, current rates per instrument, venue freshness.
 -- depends: 0005_reporting_views
 --
--- Why: the funding explorer and the opportunity drill-down read one asset's history; the primary key leads with
--- (venue, venue_symbol), so without an asset-first index every page view would scan every partition. Windows
--- longer than two weeks read the daily rollup (24x fewer rows), kept current by reporting.refresh_funding_daily(),
--- which the pipeline's maintenance calls after each load (incremental: only the days touched since `p_since`).
-
-CREATE INDEX IF NOT EXISTS funding_rates_asset_kind_time_idx
-    ON market.funding_rates (asset, kind, funding_time) INCLUDE (venue, rate_per_hour);
+-- Why: no extra index on market.funding_rates (each one slows every bulk merge); the dashboard reaches one asset's
+-- history through market.instruments → (venue, venue_symbol) → the primary key. Windows longer than two weeks read
+-- the daily rollup (24x fewer rows), kept current by reporting.refresh_funding_daily(), which the pipeline's
+-- maintenance calls after each load (incremental: only the UTC days since `p_since`, pruned to their partitions).
 
 CREATE TABLE IF NOT EXISTS reporting.funding_daily (
     asset text NOT NULL,

@@ -51,7 +51,7 @@ def seed(conn: psycopg.Connection) -> None:
                 SELECT %(venue)s, %(symbol)s, %(asset)s, 'settled', t, %(rate)s * %(interval)s,
                        'fraction_per_interval', %(interval)s, %(rate)s, t, t + interval '1 minute', 'seed'
                 FROM generate_series(date_trunc('hour', now()) - make_interval(days => %(days)s),
-                                     date_trunc('hour', now()) - interval '1 hour',
+                                     date_trunc('hour', now()),
                                      make_interval(hours => %(interval)s)) AS t
                 """,
                 {"venue": venue, "symbol": symbol, "asset": asset, "rate": settled, "interval": interval,
