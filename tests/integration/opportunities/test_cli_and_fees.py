@@ -57,3 +57,28 @@ def test_cli_prints_the_ranked_table_and_json_from_both_engines(clean_db: str) -
     assert table.exit_code == 0, table.output
     assert top["asset"] in table.output and "opportunities at" in table.output
     assert "rejected pairs:" in table.output
+
+
+def test_roles_pipeline_computes_dashboard_reads_only_reporting(pg_server, clean_db: str) -> None:
+    from perpdex_lib.opportunities.params import OpportunityParams
+    from perpdex_lib.opportunities.sql import compute_in_db
+    from perpdex_lib.warehouse.engine import with_user
+
+    if not pg_server.local:
+        pytest.skip("role logins need the private cluster's trust auth")
+    with psycopg.connect(clean_db) as conn:
+        load(conn, generate(3, list(Venue)[:4], assets=6))
+    with psycopg.connect(with_user(clean_db, "perpdex_pipeline")) as pipe:
+        run_id = compute_in_db(pipe, OpportunityParams(), NOW)
+        pipe.commit()
+    with psycopg.connect(with_user(clean_db, "perpdex_dashboard"), autocommit=True) as dash:
+        for view in ("opportunities_latest", "opportunity_rejections_latest", "opportunity_rejection_reasons_latest",
+                     "opportunity_runs", "opportunities_history", "fee_schedules"):
+            dash.execute(f"SELECT * FROM reporting.{view} LIMIT 5").fetchall()
+        assert dash.execute("SELECT DISTINCT run_id FROM reporting.opportunities_latest").fetchall() in ([],
+                                                                                                  [(run_id,)])
+        for table in ("analytics.opportunities", "analytics.opportunity_rejections", "analytics.fee_schedules"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                dash.execute(f"SELECT 1 FROM {table} LIMIT 1")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            dash.execute("SELECT analytics.compute_opportunities('{}'::jsonb)")
