@@ -86,6 +86,8 @@ def redact(url: str) -> str:
 
 def connect(url: str | None = None, *, autocommit: bool = False, **kwargs: object) -> psycopg.Connection:
     """A psycopg 3 connection to the warehouse (or to ``url``)."""
+    import psycopg
+
     return psycopg.connect(normalize_url(url) if url else database_url(), autocommit=autocommit, **kwargs)
 
 
