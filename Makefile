@@ -4,6 +4,7 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH ?=
 
 .PHONY: setup demo test lint bench clean
 
@@ -23,8 +24,8 @@ test: setup lint
 demo: setup
 	$(BIN)/perpdex up
 
-bench: setup
-	$(BIN)/python -m tests.bench
+bench: setup  ## all benchmarks, or one: make bench BENCH=load
+	$(BIN)/python -m tests.bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .local
