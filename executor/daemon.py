@@ -163,6 +163,7 @@ class Daemon:
     async def _loop(self) -> None:
         last = {"heartbeat": 0.0, "reconcile": 0.0, "monitor": 0.0}
         while not self._stop.is_set():
+            self._wake.clear()  # before the pass: a NOTIFY that lands during it wakes the next pass at once
             now_m = time.monotonic()
             state = await self.journal.trading_state()
             if now_m - last["heartbeat"] >= self.cfg.loop.heartbeat_interval_s:
@@ -186,7 +187,6 @@ class Daemon:
                 await self._enter(state)
                 busy = any(p.state in TRANSITIONAL for p in await self.journal.live_pairs())
             timeout = self.cfg.loop.active_interval_s if busy else self.cfg.loop.poll_interval_s
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
