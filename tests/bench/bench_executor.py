@@ -112,7 +112,7 @@ def _stop_sim(proc: subprocess.Popen[str]) -> None:
 
 
 def _sim_requests(admin_url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{admin_url}/admin/stats", timeout=5) as resp:  # noqa: S310 (loopback)
+    with urllib.request.urlopen(f"{admin_url}/admin/stats", timeout=5) as resp:  # loopback simulator
         stats = json.loads(resp.read())
     return {v: int(s["requests"]) for v, s in stats.items()}
 
@@ -298,7 +298,7 @@ def _latency_phase(url: str, admin: str, venue_urls: dict[str, str], opts: argpa
                     continue
                 for v in VENUES:
                     reqs_per_entry[v].append(after[v] - before[v])
-                (pair_id, planned, *_), legs = acks[0], {r[2]: r for r in acks}
+                (_pair_id, planned, *_), legs = acks[0], {r[2]: r for r in acks}
                 long_r, short_r = legs["long"], legs["short"]
                 samples.append({
                     "total": _ms(t0, max(long_r[5], short_r[5])),
