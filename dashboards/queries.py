@@ -116,6 +116,9 @@ def opportunities_statement(cols: dict[str, str | None]):
     )
 
 
+REJECTION_REASONS = text(
+    "SELECT horizon_hours, reason_code, pairs FROM reporting.opportunity_rejection_reasons_latest ORDER BY pairs DESC"
+)
 OPPORTUNITY_ASSETS = text("SELECT DISTINCT asset FROM reporting.opportunities_latest ORDER BY 1")
 OPPORTUNITY_HORIZONS = text("SELECT DISTINCT horizon_hours FROM reporting.opportunities_latest ORDER BY 1")
 
@@ -285,6 +288,10 @@ def opportunities(
         horizon_hours=horizon_hours,
         limit=limit,
     )
+
+
+def rejection_reasons() -> pd.DataFrame:
+    return live(REJECTION_REASONS)
 
 
 def opportunity_assets() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import queries, ui
@@ -25,22 +26,28 @@ if status.empty:
 
 for row in status.itertuples(index=False):
     st.subheader(f"Executor {row.executor_id}")
-    state = str(row.trading_state)
-    beat_ts = getattr(row, "heartbeat_at", None) or row.last_event_at
-    beat_age = ui.age_seconds(beat_ts)
+    state = str(row.trading_state) if row.trading_state else "not set"
+    has_heartbeat = bool(pd.notna(getattr(row, "heartbeat_at", None)))
+    beat_age = ui.age_seconds(row.heartbeat_at if has_heartbeat else row.last_event_at)
     recon_age = ui.age_seconds(row.last_reconciliation_at)
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric("Mode", str(row.mode or "unknown"))
     c2.metric("Trading state", state)
-    c3.metric("Heartbeat age", ui.human_age(beat_age))
+    c3.metric("Heartbeat age" if has_heartbeat else "Last activity", ui.human_age(beat_age))
     c4.metric("Live pairs", int(row.live_pairs), delta=f"{int(row.broken_pairs)} broken" if row.broken_pairs else None,
               delta_color="inverse")
     c5.metric("Reconciliation", str(row.last_reconciliation_status or "never"))
     colour = STATE_COLOUR.get(state, "gray")
     reason = f" — {row.state_reason}" if row.state_reason else ""
     since = ui.human_age(ui.age_seconds(row.state_updated_at))
-    st.markdown(f":{colour}-badge[{state}] set by {row.state_updated_by} {since} ago{reason}")
+    if row.trading_state:
+        st.markdown(f":{colour}-badge[{state}] set by {row.state_updated_by} {since} ago{reason}")
+    if has_heartbeat:
+        st.caption(f"daemon {row.daemon_state}, pid {row.daemon_pid}, version {row.daemon_version}, "
+                   f"up {ui.human_age(ui.age_seconds(row.daemon_started_at))}")
     hb_colour, hb_word = ui.freshness_label(beat_age, HEARTBEAT_FRESH_S, HEARTBEAT_STALE_S)
+    if not has_heartbeat:
+        hb_colour, hb_word = "gray", "no heartbeat"
     rc_colour, rc_word = ui.freshness_label(recon_age, RECON_FRESH_S, RECON_STALE_S)
     if row.last_reconciliation_status and row.last_reconciliation_status != "ok":
         rc_colour, rc_word = "red", str(row.last_reconciliation_status)

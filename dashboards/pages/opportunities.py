@@ -13,8 +13,12 @@ from perpdex_lib.domain.enums import Venue
 ALL_VENUES = [v.value for v in Venue]
 FRESH_S, STALE_S = 15 * 60, 60 * 60  # the engine runs after every ingest (a few minutes apart)
 DRILL_DAYS = {"24 hours": 1, "7 days": 7, "14 days": 14}
-PERCENT_COLUMNS = ("net_apr", "gross_apr", "apr")  # fractions in the view, shown as %
-RATE_COLUMNS = ("long_rate_per_hour", "short_rate_per_hour", "spread_per_hour")
+PERCENT_COLUMNS = ("net_apr", "gross_apr", "apr", "persistence_24h_share_pos", "persistence_7d_share_pos")
+RATE_COLUMNS = ("long_rate_per_hour", "short_rate_per_hour", "spread_per_hour", "persistence_24h_mean",
+                "persistence_7d_mean", "persistence_24h_stdev", "persistence_7d_stdev")  # fraction/h → %/h
+LEADING = ["rank", "asset", "long_venue", "short_venue", "net_apr", "gross_apr", "spread_per_hour", "break_even_hours",
+           "liquidity_cap_usd", "horizon_hours", "notional_usd", "total_cost_usd", "persistence_24h_share_pos",
+           "persistence_7d_share_pos", "long_next_funding_s", "short_next_funding_s", "max_input_age_s"]
 
 st.title("Opportunities")
 
@@ -51,7 +55,7 @@ if cols["apr"]:
     c2.metric("Best net APR", f"{table[cols['apr']].max() * 100:.2f} %")
 c3.metric("Assets", table["asset"].nunique())
 
-shown = table.copy()
+shown = table[[c for c in LEADING if c in table.columns] + [c for c in table.columns if c not in LEADING]].copy()
 config: dict[str, object] = {}
 for col in PERCENT_COLUMNS:
     if col in shown.columns:
@@ -63,6 +67,13 @@ for col in RATE_COLUMNS:
         config[col] = st.column_config.NumberColumn(f"{col} %", format="%.5f")
 event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config,
                      on_select="rerun", selection_mode="single-row", key="opp_table")
+
+if queries.has_relation("opportunity_rejection_reasons_latest"):
+    reasons = queries.rejection_reasons()
+    if not reasons.empty:
+        with st.expander(f"Rejected pairs in the latest runs: {int(reasons['pairs'].sum())}"):
+            st.bar_chart(reasons.groupby("reason_code")["pairs"].sum().sort_values(), horizontal=True,
+                         x_label="pairs", y_label="reason")
 
 # --- drill-down ---------------------------------------------------------------------------------------------
 st.subheader("Pair history")

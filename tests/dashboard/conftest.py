@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import queries
 from dashboards.db import DASHBOARD_ROLE, URL_ENV
 from perpdex_lib.warehouse.engine import with_user
-from tests.dashboard.seed import seed, seed_executor
+from tests.dashboard.seed import seed, seed_executor, seed_opportunities
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -36,10 +36,11 @@ def dashboard_url(clean_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 
 @pytest.fixture
 def seeded(dashboard_url: str, clean_db: str) -> str:
-    """Market data, quarantine and the executor journal from tests/dashboard/seed.py."""
+    """Market data, quarantine, opportunity runs and the executor journal from tests/dashboard/seed.py."""
     with psycopg.connect(clean_db) as conn:
         seed(conn)
         seed_executor(conn)
+        seed_opportunities(conn)
     return dashboard_url
 
 

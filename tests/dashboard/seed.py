@@ -176,8 +176,69 @@ def seed_executor(conn: psycopg.Connection) -> None:
                 (EXECUTOR_ID, level, kind),
             )
         cur.execute(
+            "INSERT INTO execution.executor_heartbeat (executor_id, mode, state, pid, started_at, heartbeat_at,"
+            " version) VALUES "
+            " (%s, 'paper', 'running', 4242, now() - interval '3 hours', now() - interval '2 seconds', '0.1.0')",
+            (EXECUTOR_ID,),
+        )
+        cur.execute(
             "INSERT INTO execution.reconciliations (executor_id, ts, status, detail)"
             " VALUES (%s, now() - interval '30 seconds', 'ok', '{}')",
             (EXECUTOR_ID,),
         )
+    conn.commit()
+
+
+# (horizon_hours, asset, long_venue, long_symbol, short_venue, short_symbol, long rate/h, short rate/h, net_apr,
+#  liquidity_cap_usd). Ranked by net APR within each run.
+OPPORTUNITIES = [
+    (72, "PEPE", "aster", "1000PEPEUSDT", "hyperliquid", "kPEPE", "-0.00002", "0.00005", "0.50", "50000"),
+    (72, "ETH", "lighter", "ETH", "hyperliquid", "ETH", "0.000008", "0.00003", "0.15", "200000"),
+    (24, "BTC", "paradex", "BTC-USD-PERP", "hyperliquid", "BTC", "-0.000005", "0.0000125", "0.08", "900000"),
+]
+REJECTIONS = [("BTC", "lighter", "BTC", "hyperliquid", "BTC", "spread_below_min")] * 1 + [
+    ("ETH", "aster", "ETHUSDT", "lighter", "ETH", "net_apr_below_min")
+]
+
+
+def seed_opportunities(conn: psycopg.Connection) -> None:
+    """Two engine runs (72 h and 24 h horizons, computed a minute ago) with their ranked opportunities."""
+    with conn.cursor() as cur:
+        for horizon in (72, 24):
+            rows = [o for o in OPPORTUNITIES if o[0] == horizon]
+            run_id = f"seed-{horizon}h"
+            cur.execute(
+                """
+                INSERT INTO analytics.opportunity_runs (run_id, computed_at, engine, parameters, notional_usd,
+                    horizon_hours, execution_style, legs, opportunities, rejections, max_input_age_s, duration_ms)
+                VALUES (%s, now() - interval '1 minute', 'sql', '{}', 10000, %s, 'taker', 8, %s, %s, 120, 5)
+                """,
+                (run_id, horizon, len(rows), len(REJECTIONS) if horizon == 72 else 0),
+            )
+            for rank, (_, asset, lv, ls, sv, ss, lr, sr, net_apr, liq) in enumerate(rows, start=1):
+                spread = Decimal(sr) - Decimal(lr)
+                cur.execute(
+                    """
+                    INSERT INTO analytics.opportunities (run_id, rank, asset, long_venue, long_symbol, short_venue,
+                        short_symbol, long_rate_per_hour, short_rate_per_hour, spread_per_hour, gross_apr,
+                        notional_usd, horizon_hours, execution_style, fee_cost_usd, slippage_cost_usd, basis_bps,
+                        basis_cost_usd, total_cost_usd, funding_income_usd, net_usd, net_apr, break_even_hours,
+                        liquidity_cap_usd, oi_share, long_next_funding_s, short_next_funding_s, long_interval_hours,
+                        short_interval_hours, interval_mismatch, max_input_age_s, persistence_24h_hours,
+                        persistence_24h_mean, persistence_24h_stdev, persistence_24h_share_pos,
+                        persistence_7d_hours, persistence_7d_mean, persistence_7d_stdev, persistence_7d_share_pos)
+                    VALUES (%(run)s, %(rank)s, %(asset)s, %(lv)s, %(ls)s, %(sv)s, %(ss)s, %(lr)s, %(sr)s, %(spread)s,
+                        %(spread)s * 8760, 10000, %(h)s, 'taker', 10, 2, 1.5, 1.5, 13.5, %(spread)s * 10000 * %(h)s,
+                        %(spread)s * 10000 * %(h)s - 13.5, %(net_apr)s, 13.5 / (%(spread)s * 10000), %(liq)s, 0.01,
+                        1800, 1800, 1, 1, false, 120, 24, %(spread)s, 0.000001, 1, 168, %(spread)s, 0.000002, 0.95)
+                    """,
+                    {"run": run_id, "rank": rank, "asset": asset, "lv": lv, "ls": ls, "sv": sv, "ss": ss, "lr": lr,
+                     "sr": sr, "spread": spread, "h": horizon, "net_apr": net_apr, "liq": liq},
+                )
+        for asset, lv, ls, sv, ss, reason in REJECTIONS:
+            cur.execute(
+                "INSERT INTO analytics.opportunity_rejections (run_id, asset, long_venue, long_symbol, short_venue,"
+                " short_symbol, reason_code, detail) VALUES ('seed-72h', %s, %s, %s, %s, %s, %s, 'seeded')",
+                (asset, lv, ls, sv, ss, reason),
+            )
     conn.commit()

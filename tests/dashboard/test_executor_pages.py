@@ -30,6 +30,8 @@ def test_executor_page_shows_state_mode_reconciliation_and_events(seeded: str) -
     assert metrics["Reconciliation"] == "ok"
     assert metrics["Live pairs"] == "1"
     assert "heartbeat: fresh" in _text(at)
+    assert metrics["Heartbeat age"].endswith(" s")  # beat 2 s before the seed; seconds, not minutes
+    assert any("pid 4242, version 0.1.0" in c.value for c in at.caption)
     events = at.dataframe[1].value
     assert set(events["kind"]) == {"pair_planned", "hedge_retry", "pair_state"}
     at.multiselect(key="exec_levels").set_value(["warning"]).run()
