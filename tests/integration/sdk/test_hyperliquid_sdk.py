@@ -32,9 +32,11 @@ def test_info_reads_markets_funding_and_books(sim_urls: dict[Venue, str], sim_mo
     assert Decimal(ctxs[0]["funding"]) in expected
 
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=48)
+    before = sim_model.settlement_times(HL, btc, start, datetime.now(UTC))
     rows = info.funding_history("BTC", int(start.timestamp() * 1000))
-    truth = sim_model.settlement_times(HL, btc, start, datetime.now(UTC))
-    assert len(rows) == len(truth)
+    after = sim_model.settlement_times(HL, btc, start, datetime.now(UTC))
+    truth = before if len(rows) == len(before) else after  # an hour may turn during the call
+    assert len(rows) == len(truth) >= 47
     assert [Decimal(r["fundingRate"]) for r in rows] == [sim_model.settled_rate_per_hour(HL, btc, t) for t in truth]
 
     book = info.l2_snapshot("kPEPE")
