@@ -98,19 +98,25 @@ class Daemon:
                                         seed=self.cfg.paper.seed)
         return Venues(trading=trading, market=market, instruments={})
 
-    async def run(self) -> int:
+    async def start(self) -> bool:
+        """Connect, take the single-instance lock and build the venues; False if another instance runs."""
         self.journal = Journal(await self._connect(), self.cfg.executor_id, self.cfg.mode)
         locked = await self.journal._fetch("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok",
                                            (f"perpdex-executor:{self.cfg.executor_id}",))
         if not locked[0]["ok"]:
             log.error("another executor with id %s is running", self.cfg.executor_id)
             await self._close()
-            return 3
+            return False
         log.info("executor %s starting: mode=%s venues=%s warehouse=%s", self.cfg.executor_id, self.cfg.mode,
                  ",".join(v.value for v in self.cfg.venues), redact(self.url))
         self.venues = await self._build_venues()
         self.driver = PairDriver(self.journal, self.venues, self.cfg)
         self.market = LiveMarket(self.venues, self.fees, self.params)
+        return True
+
+    async def run(self) -> int:
+        if not await self.start():
+            return 3
         listen = await self._connect(autocommit=True)
         await listen.execute(f"LISTEN {NOTIFY_CHANNEL}")
         listener = asyncio.create_task(self._listen(listen))
@@ -142,6 +148,9 @@ class Daemon:
             await asyncio.sleep(self.cfg.loop.active_interval_s)
         await self._heartbeat("stopped")
         await self.journal.event("executor_stopped", None, {})
+        await self._close()
+
+    async def close(self) -> None:
         await self._close()
 
     async def _close(self) -> None:

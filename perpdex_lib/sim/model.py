@@ -87,6 +87,8 @@ class MarketModel:
     venues: tuple[Venue, ...] = tuple(Venue)
     # (venue, asset) -> forced fraction per hour, set from the admin API (tests, benchmarks)
     overrides: dict[tuple[Venue, str], Decimal] = field(default_factory=dict)
+    # (venue, asset) -> forced half spread of the book in bps (tests: wide-spread protection)
+    half_spread_overrides: dict[tuple[Venue, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.assets = build_universe(self.n_assets)
@@ -226,7 +228,7 @@ class MarketModel:
         mark = self.mark_price(venue, asset, t)
         # notional per level shrinks with rank: BTC ~ 400k USD per level, the tail ~ 2k USD.
         level_usd = 400_000 / (1 + asset.rank) ** 1.3 + 2_000
-        half_spread_bps = 0.5 + 0.3 * asset.rank**0.5
+        half_spread_bps = self.half_spread_overrides.get((venue, asset.name), 0.5 + 0.3 * asset.rank**0.5)
         step_bps = 1.0 + 0.2 * asset.rank**0.5
         sec = int(t.timestamp())
         bids, asks = [], []

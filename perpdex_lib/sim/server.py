@@ -172,6 +172,8 @@ class SimServer:
         r.add_get("/admin/truth/settled", self._truth_settled)
         r.add_post("/admin/rates", self._set_rate)
         r.add_delete("/admin/rates", self._clear_rates)
+        r.add_post("/admin/books", self._set_book)
+        r.add_delete("/admin/books", self._clear_books)
         return app
 
     def _venue(self, request: web.Request, key: str = "venue") -> Venue:
@@ -260,6 +262,16 @@ class SimServer:
         body = await request.json()
         venue = Venue(body["venue"])
         self.model.overrides[(venue, body["asset"])] = Decimal(str(body["rate_per_hour"]))
+        return web.json_response({"ok": True})
+
+    async def _set_book(self, request: web.Request) -> web.Response:
+        """Force a venue/asset book's half spread (bps), e.g. to exercise wide-spread protection."""
+        body = await request.json()
+        self.model.half_spread_overrides[(Venue(body["venue"]), body["asset"])] = float(body["half_spread_bps"])
+        return web.json_response({"ok": True})
+
+    async def _clear_books(self, request: web.Request) -> web.Response:
+        self.model.half_spread_overrides.clear()
         return web.json_response({"ok": True})
 
     async def _clear_rates(self, request: web.Request) -> web.Response:
