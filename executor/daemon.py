@@ -308,9 +308,12 @@ class Daemon:
     async def _candidates(self, now: datetime) -> list[Candidate]:
         source = self.candidate_source
         if source in ("auto", "warehouse"):
-            try:
+            def _read() -> list[Candidate]:
                 with psycopg.connect(self.url) as conn:
-                    found = warehouse_candidates(conn, self.cfg.strategy.max_candidate_age_s, self.cfg.venues)
+                    return warehouse_candidates(conn, self.cfg.strategy.max_candidate_age_s, self.cfg.venues)
+
+            try:
+                found = await asyncio.to_thread(_read)  # a sync read must not stall the event loop
                 if found or source == "warehouse":
                     return found
             except psycopg.Error as exc:

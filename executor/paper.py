@@ -339,7 +339,11 @@ class PaperVenue(TradingClient):
             if remaining <= 0:
                 return row
             fee = (remaining * price * self.fees.maker).quantize(Decimal("1e-8"))
-            seq = int(row["filled_qty"] > 0) + 100
+            await cur.execute(
+                "SELECT count(*) AS n FROM execution.paper_fills WHERE venue = %s AND client_order_id = %s",
+                (self.venue.value, row["client_order_id"]),
+            )
+            seq = 100 + (await cur.fetchone())["n"]  # trade ids stay unique however many maker fills an order gets
             await self._store_fill(cur, row["client_order_id"], row["venue_symbol"], side, remaining, price, fee,
                                    True, seq)
             filled = row["filled_qty"] + remaining

@@ -117,3 +117,17 @@ async def test_venue_down_mid_entry_freezes_then_recovers(rig):
     pair = await rig.run(pair, until={"open", "closed", "broken"})
     assert pair.state is PairState.OPEN
     assert await net_exposure(rig, pair) == 0
+
+
+async def test_maker_entry_rests_then_fills_or_falls_back_to_ioc(rig):
+    """Post-only legs rest at the touch; after the timeout they are cancelled and the rest goes IOC."""
+    from executor.config import ExecutorConfig
+
+    rig.driver.cfg = ExecutorConfig.model_validate({"entry": {"style": "maker", "post_only_timeout_s": 0,
+                                                              "fallback": "ioc"}})
+    pair = await rig.plan()
+    pair = await rig.run(pair, until={"open", "closed", "broken", "abandoned"})
+    assert pair.state is PairState.OPEN
+    orders = await rig.journal.orders(pair.pair_id)
+    assert {o.order_type.value for o in orders} == {"post_only", "ioc"}
+    assert await net_exposure(rig, pair) == 0
