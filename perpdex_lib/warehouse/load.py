@@ -31,6 +31,7 @@ CopyFormat = Literal["binary", "text"]
 _stage_counter = itertools.count()
 # Key hashes remembered per load to detect repeated keys (~64 MB per million); past this, assume repeats.
 MAX_TRACKED_KEYS = 5_000_000
+MERGE_WORK_MEM = "256MB"  # per hash join of the merge, only while merging
 
 
 # -------------------------------------------------------------------------------------------- generic
@@ -156,6 +157,11 @@ def bulk_upsert(
                 ensure_partitions(cur, table, span[0], span[1])
 
         plan = _MergePlan(target, stage, columns, key_columns, update_columns, where)
+        # Joins of a big batch against its target hash in memory instead of sorting on disk. set_config(…, true)
+        # lasts until the end of the caller's transaction, so the previous value is put back afterwards.
+        previous_work_mem = cur.execute(
+            "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", (MERGE_WORK_MEM,)
+        ).fetchone()[0]
         count: int | None = None
         if not maybe_repeats:
             try:
@@ -166,6 +172,7 @@ def bulk_upsert(
         if count is None:  # repeated keys in the batch (maybe spelled differently), or a race: the general upsert
             cur.execute(plan.upsert(dedupe=True))
             count = cur.rowcount
+        cur.execute("SELECT set_config('work_mem', %s, true)", (previous_work_mem,))
         cur.execute(sql.SQL("DROP TABLE {}").format(stage))
     return count
 

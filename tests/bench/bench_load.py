@@ -10,6 +10,9 @@ loader's own, read from ``ru_maxrss``):
   system wrote: "one row at a time with no transaction", docs/prior_art.md) and, kinder, in one transaction.
 - ``generate_only``: building the rows in Python without a database, the cost both loads share.
 
+Wall time and CPU time (client process + its server backend, from /proc) are both reported: on a shared
+host the wall-clock ratio moves with the neighbours' load, the CPU ratio measures our own work.
+
 Targets: project/raw rows-per-second ratio ≥ 0.5; project ≥ 50× faster per row than row-by-row; loader
 peak RSS < 500 MB. Options: ``--rows N`` (default 1,000,000), ``--sample N`` (default 2,000).
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import secrets
 import subprocess
@@ -26,6 +30,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 
@@ -65,16 +70,36 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _client_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _backend_cpu_s(conn: psycopg.Connection) -> float:
+    """CPU seconds the connection's server process has used (Linux /proc; the server runs on this host).
+
+    On a shared, contended host wall time swings with the neighbours; CPU time measures our own work.
+    """
+    try:
+        stat = Path(f"/proc/{conn.info.backend_pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def _child(mode: str, url: str, n_rows: int) -> dict:
     from perpdex_lib.warehouse.load import FUNDING_COLUMNS, _funding_row, load_funding_rates
 
     started = time.perf_counter()
+    server_cpu = 0.0
     if mode == "generate":
         count = sum(1 for r in funding_stream(n_rows) if _funding_row(r, "bench"))
     elif mode == "project":
         with psycopg.connect(url) as conn:
             count = load_funding_rates(conn, funding_stream(n_rows), run_id="bench")
             conn.commit()
+            server_cpu = _backend_cpu_s(conn)
     elif mode == "raw":
         with psycopg.connect(url) as conn, conn.cursor() as cur:
             cols = ", ".join(FUNDING_COLUMNS)
@@ -86,9 +111,13 @@ def _child(mode: str, url: str, n_rows: int) -> dict:
                     copy.write_row(_funding_row(rate, "bench"))
                     count += 1
             conn.commit()
+            server_cpu = _backend_cpu_s(conn)
     else:
         raise ValueError(mode)
-    return {"rows": count, "seconds": time.perf_counter() - started, "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "rows": count, "seconds": time.perf_counter() - started, "peak_rss_mb": _peak_rss_mb(),
+        "client_cpu_s": _client_cpu_s(), "server_cpu_s": server_cpu,
+    }  # fmt: skip
 
 
 def _spawn(mode: str, url: str, n_rows: int) -> dict:
@@ -172,6 +201,7 @@ def run(args: list[str]) -> dict:
     if stored != opts.rows + 2 * opts.sample or raw_count != opts.rows or project["rows"] != opts.rows:
         raise RuntimeError(f"row counts disagree: stored={stored} raw={raw_count} project={project['rows']}")
     rate = {k: v["rows"] / v["seconds"] for k, v in {"raw": raw, "project": project, "generate": generate}.items()}
+    cpu = {k: v["client_cpu_s"] + v["server_cpu_s"] for k, v in {"raw": raw, "project": project}.items()}
     per_row_project = project["seconds"] / project["rows"]
     per_row_single = single["seconds"] / single["rows"]
     per_row_single_tx = single_tx["seconds"] / single_tx["rows"]
@@ -183,6 +213,7 @@ def run(args: list[str]) -> dict:
         "raw_copy_rows_per_s": round(rate["raw"]),
         "project_rows_per_s": round(rate["project"]),
         "project_vs_raw_ratio": round(rate["project"] / rate["raw"], 3),
+        "project_vs_raw_ratio_by_cpu": round(cpu["raw"] / cpu["project"], 3),
         "rerun_same_rows_rows_per_s": round(opts.rows / rerun["seconds"]),
         "rerun_rows_written": rerun["rows"],
         "row_by_row_sample": opts.sample,
@@ -197,6 +228,14 @@ def run(args: list[str]) -> dict:
             "generate_only": round(generate["seconds"], 2),
             "row_by_row_autocommit": round(single["seconds"], 2),
             "row_by_row_one_tx": round(single_tx["seconds"], 2),
+        },
+        "cpu_s": {
+            "raw_copy_client": round(raw["client_cpu_s"], 2),
+            "raw_copy_server": round(raw["server_cpu_s"], 2),
+            "project_client": round(project["client_cpu_s"], 2),
+            "project_server": round(project["server_cpu_s"], 2),
+            "rerun_client": round(rerun["client_cpu_s"], 2),
+            "rerun_server": round(rerun["server_cpu_s"], 2),
         },
         "peak_rss_mb": {
             "project_loader": round(project["peak_rss_mb"], 1),
