@@ -171,10 +171,17 @@ class Daemon:
     # ---- the loop -----------------------------------------------------------------------------
     async def _loop(self) -> None:
         last = {"heartbeat": 0.0, "reconcile": 0.0, "monitor": 0.0}
+        seen_state: TradingState | None = None
         while not self._stop.is_set():
             self._wake.clear()  # before the pass: a NOTIFY that lands during it wakes the next pass at once
             now_m = time.monotonic()
             state = await self.journal.trading_state()
+            if state is not seen_state:
+                if seen_state is not None:  # switched by the operator (CLI) or by the executor itself
+                    await alert(f"trading state {state.value}", f"executor {self.cfg.executor_id}: "
+                                f"{seen_state.value} -> {state.value}",
+                                level="warning" if state is not TradingState.ACTIVE else "info")
+                seen_state = state
             if now_m - last["heartbeat"] >= self.cfg.loop.heartbeat_interval_s:
                 await self._heartbeat(state.value)
                 last["heartbeat"] = now_m
