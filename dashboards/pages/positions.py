@@ -52,9 +52,8 @@ else:
     st.bar_chart(reasons, horizontal=True, x_label="pairs", y_label="reason")
 
 st.subheader("Legs")
-pick = st.selectbox("Pair", list(pairs["pair_id"]), key="pos_pair",
-                    format_func=lambda p: f"{p} ({pairs.set_index('pair_id').at[p, 'asset']}, "
-                                          f"{pairs.set_index('pair_id').at[p, 'state']})")
+labels = {r.pair_id: f"{r.pair_id} ({r.asset}, {r.state})" for r in pairs.itertuples(index=False)}
+pick = st.selectbox("Pair", list(labels), key="pos_pair", format_func=labels.__getitem__)
 legs = queries.exec_legs(pick)
 if legs.empty:
     ui.empty_state("No fills for this pair.")
