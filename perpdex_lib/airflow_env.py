@@ -8,9 +8,11 @@ password, so callers never print it).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from perpdex_lib.config import PROJECT_ROOT
@@ -56,8 +58,13 @@ def migrate_metadata(env: dict[str, str], timeout_s: float = 300) -> None:
 
 
 def create_pools(env: dict[str, str], venues: list[str], slots: int, timeout_s: float = 120) -> None:
-    """One pool per venue, ``perpdex_<venue>`` (idempotent: ``pools set`` overwrites)."""
-    for venue in venues:
-        subprocess.run([str(VENV_BIN / "airflow"), "pools", "set", f"perpdex_{venue}", str(slots),
-                        f"perpdex {venue}: one live ingest + one backfill"], env={**os.environ, **env}, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s)
+    """One pool per venue, ``perpdex_<venue>``, in one ``airflow pools import`` (idempotent: it overwrites)."""
+    pools = {f"perpdex_{v}": {"slots": slots, "description": f"perpdex {v}: one live ingest + one backfill",
+                              "include_deferred": False} for v in venues}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(pools, fh)
+    try:
+        subprocess.run([str(VENV_BIN / "airflow"), "pools", "import", fh.name], env={**os.environ, **env},
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout_s)
+    finally:
+        os.unlink(fh.name)
