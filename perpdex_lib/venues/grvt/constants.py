@@ -67,6 +67,8 @@ AUTH_LOGIN_PATH = "/auth/api_key/login"
 SCOPE = "rest"
 RATE_LIMITS: dict[str, RateLimit] = {SCOPE: RateLimit(SCOPE, 50, 1.0)}
 TICKER_CONCURRENCY = 8
+# One ticker round serves one funding_current() and one snapshots() started within this many seconds of it.
+TICKER_ROUND_TTL_S = 5.0
 
 FUNDING_PAGE_LIMIT = 1000  # the venue's maximum rows per funding page
 BOOK_DEPTHS = (10, 50, 100, 500)  # the only depths /book accepts

@@ -1,8 +1,10 @@
-"""GRVT public market data: instruments, live funding and snapshots (one ticker call each), history, book."""
+"""GRVT public market data: instruments, live funding and snapshots (one shared ticker round), history, book."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -12,17 +14,38 @@ from perpdex_lib.venues.batch import Batch, Reject
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import constants as c
 from perpdex_lib.venues.grvt import parse
+from perpdex_lib.venues.http import VenueHttp
+
+TickerRound = tuple[list[parse.TickerReply], list[Reject]]
+
+
+@dataclass
+class _SharedRound:
+    """One ticker round (instruments + a /ticker per instrument) and which consumers have used it."""
+
+    task: asyncio.Task[TickerRound]
+    started_at: float
+    used_by: set[str] = field(default_factory=set)
 
 
 class MarketData(MarketDataClient):
     venue: ClassVar[Venue] = Venue.GRVT
 
+    def __init__(self, http: VenueHttp) -> None:
+        super().__init__(http)
+        self._instruments_in_flight: asyncio.Task[Any] | None = None
+        self._round: _SharedRound | None = None
+
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         return await self.http.post(path, body, scope=c.SCOPE)
 
     async def instruments(self) -> Batch[Instrument]:
-        body = await self._post(c.ALL_INSTRUMENTS_PATH, {"is_active": True})
-        return parse.instruments_from_body(body, c.ALL_INSTRUMENTS_PATH)
+        """Concurrent callers share one in-flight request; a finished one is never reused."""
+        task = self._instruments_in_flight
+        if task is None or task.done():
+            task = asyncio.ensure_future(self._post(c.ALL_INSTRUMENTS_PATH, {"is_active": True}))
+            self._instruments_in_flight = task
+        return parse.instruments_from_body(await asyncio.shield(task), c.ALL_INSTRUMENTS_PATH)
 
     async def _tickers(self, instruments: list[Instrument]) -> tuple[list[parse.TickerReply], list[Reject]]:
         """One /ticker call per instrument (no bulk ticker exists), at most TICKER_CONCURRENCY in flight.
@@ -51,16 +74,37 @@ class MarketData(MarketDataClient):
                 replies.append((inst, res))
         return replies, rejects
 
+    async def _fetch_round(self) -> TickerRound:
+        return await self._tickers((await self.instruments()).items)
+
+    async def _ticker_round(self, consumer: str) -> TickerRound:
+        """The ticker bodies for ``consumer`` ("funding" or "snapshots").
+
+        GRVT has no bulk ticker, and one /ticker body carries both the funding estimate and the snapshot
+        fields, so a round started by one consumer also serves the other if it asks while the round is in
+        flight or within ``TICKER_ROUND_TTL_S`` after: one ingest (funding + snapshots) costs one round.
+        A consumer never gets the same round twice (asking again means wanting fresh data), and a failed
+        round is never reused.
+        """
+        r = self._round
+        fresh = r is not None and (
+            not r.task.done()
+            or (r.task.exception() is None and time.monotonic() - r.started_at <= c.TICKER_ROUND_TTL_S)
+        )
+        if r is None or not fresh or consumer in r.used_by:
+            r = _SharedRound(asyncio.ensure_future(self._fetch_round()), time.monotonic())
+            self._round = r
+        r.used_by.add(consumer)
+        return await asyncio.shield(r.task)
+
     async def funding_current(self) -> Batch[FundingRate]:
-        instruments = (await self.instruments()).items
-        replies, rejects = await self._tickers(instruments)
+        replies, rejects = await self._ticker_round("funding")
         batch = parse.funding_from_tickers(replies, datetime.now(UTC))
         batch.rejects.extend(rejects)
         return batch
 
     async def snapshots(self) -> Batch[MarketSnapshot]:
-        instruments = (await self.instruments()).items
-        replies, rejects = await self._tickers(instruments)
+        replies, rejects = await self._ticker_round("snapshots")
         batch = parse.snapshots_from_tickers(replies)
         batch.rejects.extend(rejects)
         return batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -72,6 +73,30 @@ async def test_snapshots_match_the_model(client, sim_model):
         assert snap.volume_24h_usd == sim_model.volume_24h_usd(V, asset, snap.ts)
         assert snap.best_bid < snap.best_ask
         assert snap.next_funding_time == sim_model.next_settlement(V, asset, snap.ts)
+
+
+async def test_one_ingest_costs_one_ticker_round(client, sim_model):
+    """instruments + funding + snapshots (as a sweep runs them, concurrently): 1 instruments call + 1 ticker each."""
+    n = len(sim_model.listed(V))
+    instruments, funding, snaps = await asyncio.gather(
+        client.instruments(), client.funding_current(), client.snapshots()
+    )
+    assert client.http.requests_sent == 1 + n
+    assert len(instruments.items) == len(funding.items) == len(snaps.items) == n
+    assert {r.venue_symbol for r in funding.items} == {s.venue_symbol for s in snaps.items}
+
+
+async def test_sequential_funding_then_snapshots_share_the_round_but_a_repeat_is_fresh(client, sim_model):
+    n = len(sim_model.listed(V))
+    funding = await client.funding_current()
+    assert client.http.requests_sent == 1 + n
+    snaps = await client.snapshots()  # within TICKER_ROUND_TTL_S: served by the same round
+    assert client.http.requests_sent == 1 + n
+    assert {s.ts for s in snaps.items} <= {r.venue_ts for r in funding.items}  # the very same ticker bodies
+    await client.funding_current()  # asking again means wanting fresh data: a new round
+    assert client.http.requests_sent == 2 * (1 + n)
+    await client.snapshots()
+    assert client.http.requests_sent == 2 * (1 + n)
 
 
 async def test_settled_history_matches_the_model(client, sim_model):
