@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, OrderBookLevel, RateUnit, Venue
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, RateUnit, Venue
 from perpdex_lib.domain.enums import FundingKind
-from perpdex_lib.domain.units import UnknownUnitError
-from perpdex_lib.symbols import UnknownSymbolError, canonical_asset
+from perpdex_lib.venues import common
 from perpdex_lib.venues.aster import constants as c
 from perpdex_lib.venues.aster.schemas import (
     Depth,
@@ -28,24 +27,29 @@ from perpdex_lib.venues.aster.schemas import (
     TickerRow,
 )
 from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.common import (
+    INTERVAL_MARK,
+    UnknownIntervalError,
+    asset_of,
+    body_time,
+    book_side,
+    epoch_from_utc,
+    get_endpoint,
+    label_unknown_intervals,
+    leverage_from_margin_fraction,
+    notional_usd,
+    utc_from_epoch,
+)
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.ASTER
 T = TypeVar("T")
 UNIT = RateUnit.FRACTION_PER_INTERVAL
-_INTERVAL_MARK = "unknown funding interval"
-
-
-class UnknownIntervalError(UnknownUnitError):
-    """A symbol whose funding interval we do not know; its rows are quarantined, never given a default."""
+endpoint = get_endpoint
 
 
 # ---- small helpers ---------------------------------------------------------------------------------
-def endpoint(path: str) -> str:
-    return f"GET {path}"
-
-
 def raise_for_error_body(body: Any, path: str) -> None:
     """Binance-style ``{"code": -1121, "msg": ...}`` can arrive with HTTP 200 from proxies; treat it as an error."""
     if isinstance(body, dict) and "code" in body and "msg" in body and len(body) == 2:
@@ -58,32 +62,21 @@ def raise_for_error_body(body: Any, path: str) -> None:
 
 def expect_list(body: Any, path: str) -> list[Any]:
     raise_for_error_body(body, path)
-    if not isinstance(body, list):
-        raise VenueParseError(VENUE.value, endpoint(path), "<body>", f"expected a JSON list, got {type(body).__name__}")
-    return body
+    return common.expect_list(body, VENUE.value, endpoint(path))
 
 
 def rows(items: list[Any], path: str, convert: Callable[[Any], T | None]) -> Batch[T]:
     """``map_rows`` over a list, labelling interval failures ``unknown_interval``."""
-    batch = map_rows(items, convert, VENUE.value, endpoint(path), lambda r: r)
-    batch.rejects = [
-        replace(r, reason_code="unknown_interval") if r.detail.startswith(_INTERVAL_MARK) else r
-        for r in batch.rejects
-    ]
-    return batch
+    return label_unknown_intervals(map_rows(items, convert, VENUE.value, endpoint(path), lambda r: r))
 
 
 def ms_to_utc(value: int) -> datetime:
     """Milliseconds since the epoch, exactly (no float rounding)."""
-    seconds, millis = divmod(value, 1000)
-    try:
-        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise ValueError(f"timestamp out of range: {value}") from exc
+    return utc_from_epoch(value, "ms")
 
 
 def to_ms(ts: datetime) -> int:
-    return int(ts.timestamp() * 1000)
+    return epoch_from_utc(ts, "ms")
 
 
 # ---- instruments -----------------------------------------------------------------------------------
@@ -95,7 +88,7 @@ def parse_funding_info(body: Any) -> Batch[tuple[str, Decimal]]:
         m = parse_wire(FundingInfoRow, row, VENUE.value, ep)
         if m.fundingIntervalHours <= 0:
             hours = m.fundingIntervalHours
-            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: fundingIntervalHours={hours}")
+            raise UnknownIntervalError(f"{INTERVAL_MARK} for {m.symbol}: fundingIntervalHours={hours}")
         return m.symbol, Decimal(m.fundingIntervalHours)
 
     return rows(expect_list(body, c.FUNDING_INFO_PATH), c.FUNDING_INFO_PATH, convert)
@@ -107,13 +100,6 @@ def _filters(raw: list[Any]) -> dict[str, Any]:
         if isinstance(f, dict) and isinstance(f.get("filterType"), str):
             out[f["filterType"]] = f
     return out
-
-
-def _asset(base: str, symbol: str) -> tuple[str, Decimal]:
-    try:
-        return canonical_asset(base)
-    except UnknownSymbolError as exc:
-        raise ValueError(f"{symbol}: {exc}") from exc
 
 
 def parse_exchange_info(body: Any, intervals: Mapping[str, Decimal]) -> Batch[Instrument]:
@@ -141,12 +127,10 @@ def parse_exchange_info(body: Any, intervals: Mapping[str, Decimal]) -> Batch[In
             min_notional = parse_wire(MinNotionalFilter, filters["MIN_NOTIONAL"], VENUE.value, ep).notional
         interval = intervals.get(m.symbol)
         if interval is None:
-            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: not in /fapi/v1/fundingInfo")
-        asset, multiplier = _asset(m.baseAsset, m.symbol)
-        max_leverage = None
-        if m.requiredMarginPercent is not None and m.requiredMarginPercent > 0:
-            lev = c.HUNDRED / m.requiredMarginPercent
-            max_leverage = lev.quantize(Decimal(1) if lev == lev.to_integral_value() else Decimal("0.01"))
+            raise UnknownIntervalError(f"{INTERVAL_MARK} for {m.symbol}: not in /fapi/v1/fundingInfo")
+        asset, multiplier = asset_of(m.baseAsset, m.symbol)
+        pct = m.requiredMarginPercent
+        max_leverage = leverage_from_margin_fraction(pct / c.HUNDRED if pct is not None else None)
         return Instrument(
             venue=VENUE,
             venue_symbol=m.symbol,
@@ -180,7 +164,7 @@ def parse_premium_index(body: Any, instruments: Mapping[str, Instrument], observ
         m = parse_wire(PremiumIndexRow, row, VENUE.value, ep)
         inst = instruments.get(m.symbol)
         if inst is None:
-            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: no perpetual with a known interval")
+            raise UnknownIntervalError(f"{INTERVAL_MARK} for {m.symbol}: no perpetual with a known interval")
         return FundingRate(
             venue=VENUE,
             venue_symbol=m.symbol,
@@ -293,7 +277,7 @@ def parse_snapshots(
             mark_price=m.markPrice,
             index_price=m.indexPrice,
             open_interest_base=oi_base,
-            open_interest_usd=oi_base * m.markPrice if oi_base is not None else None,
+            open_interest_usd=notional_usd(oi_base, m.markPrice),
             volume_24h_usd=tick.quoteVolume if tick is not None else None,
             next_funding_time=ms_to_utc(m.nextFundingTime),
         )
@@ -308,16 +292,10 @@ def parse_depth(body: Any, symbol: str, depth: int) -> OrderBook:
     ep = endpoint(c.DEPTH_PATH)
     raise_for_error_body(body, c.DEPTH_PATH)
     d = parse_wire(Depth, body, VENUE.value, ep)
-    try:
-        ts = ms_to_utc(d.E)
-    except ValueError as exc:
-        raise VenueParseError(VENUE.value, ep, "E", str(exc)) from None
-    bids = sorted((lv for lv in d.bids if lv[1] > 0), key=lambda lv: lv[0], reverse=True)[:depth]
-    asks = sorted((lv for lv in d.asks if lv[1] > 0), key=lambda lv: lv[0])[:depth]
     return OrderBook(
         venue=VENUE,
         venue_symbol=symbol,
-        ts=ts,
-        bids=tuple(OrderBookLevel(p, s) for p, s in bids),
-        asks=tuple(OrderBookLevel(p, s) for p, s in asks),
+        ts=body_time(d.E, "ms", VENUE.value, ep, "E"),
+        bids=book_side(d.bids, best_high=True, depth=depth, drop_empty=True),
+        asks=book_side(d.asks, best_high=False, depth=depth, drop_empty=True),
     )

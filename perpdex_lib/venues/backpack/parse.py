@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, OrderBookLevel, RateUnit, Venue
+from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, RateUnit, Venue
 from perpdex_lib.domain.enums import FundingKind
-from perpdex_lib.domain.units import UnknownUnitError
-from perpdex_lib.symbols import UnknownSymbolError, canonical_asset
 from perpdex_lib.venues.backpack import constants as c
 from perpdex_lib.venues.backpack.schemas import (
     Depth,
@@ -22,67 +20,47 @@ from perpdex_lib.venues.backpack.schemas import (
     TickerRow,
 )
 from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.common import (
+    INTERVAL_MARK,
+    UnknownIntervalError,
+    asset_of,
+    body_time,
+    book_side,
+    expect_list,
+    get_endpoint,
+    iso_to_utc,
+    label_unknown_intervals,
+    leverage_from_margin_fraction,
+    notional_usd,
+    utc_from_epoch,
+)
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.BACKPACK
 T = TypeVar("T")
 UNIT = RateUnit.FRACTION_PER_INTERVAL
-_INTERVAL_MARK = "unknown funding interval"
-
-
-class UnknownIntervalError(UnknownUnitError):
-    """A perp whose funding interval we do not know; its rows are quarantined, never given a default."""
+endpoint = get_endpoint
 
 
 # ---- small helpers ---------------------------------------------------------------------------------
-def endpoint(path: str) -> str:
-    return f"GET {path}"
-
-
-def expect_list(body: Any, path: str) -> list[Any]:
-    if not isinstance(body, list):
-        raise VenueParseError(VENUE.value, endpoint(path), "<body>", f"expected a JSON list, got {type(body).__name__}")
-    return body
-
-
 def rows(body: Any, path: str, convert: Callable[[Any], T | None]) -> Batch[T]:
     """``map_rows`` over a list body, labelling interval failures ``unknown_interval``."""
-    batch = map_rows(expect_list(body, path), convert, VENUE.value, endpoint(path), lambda r: r)
-    batch.rejects = [
-        replace(r, reason_code="unknown_interval") if r.detail.startswith(_INTERVAL_MARK) else r
-        for r in batch.rejects
-    ]
-    return batch
+    items = expect_list(body, VENUE.value, endpoint(path))
+    return label_unknown_intervals(map_rows(items, convert, VENUE.value, endpoint(path), lambda r: r))
 
 
 def ms_to_utc(value: int) -> datetime:
     """Milliseconds since the epoch, exactly (no float rounding)."""
-    seconds, millis = divmod(value, 1000)
-    try:
-        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=millis * 1000)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise ValueError(f"timestamp out of range: {value}") from exc
+    return utc_from_epoch(value, "ms")
 
 
-def us_to_utc(value: int) -> datetime:
-    """Microseconds (depth, WS) without float rounding."""
-    seconds, micros = divmod(value, 1_000_000)
-    try:
-        return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise ValueError(f"timestamp out of range: {value}") from exc
-
-
-def naive_iso_to_utc(text: str) -> datetime:
-    """``intervalEndTimestamp``: ISO-8601 without offset, meaning UTC; an explicit offset is honoured."""
-    ts = datetime.fromisoformat(text)
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+naive_iso_to_utc = iso_to_utc  # ``intervalEndTimestamp``: ISO-8601 without offset, meaning UTC
 
 
 def interval_hours_from_ms(value: int | None, symbol: str) -> Decimal:
     if value is None or value <= 0:
-        raise UnknownIntervalError(f"{_INTERVAL_MARK} for {symbol}: fundingInterval={value!r}")
+        raise UnknownIntervalError(f"{INTERVAL_MARK} for {symbol}: fundingInterval={value!r}")
     return Decimal(value) / c.MS_PER_HOUR
 
 
@@ -93,13 +71,6 @@ def settled_interval_hours(funding_time: datetime, current_interval_h: Decimal) 
     return current_interval_h
 
 
-def _asset(base: str, symbol: str) -> tuple[str, Decimal]:
-    try:
-        return canonical_asset(base)
-    except UnknownSymbolError as exc:
-        raise ValueError(f"{symbol}: {exc}") from exc
-
-
 # ---- instruments -----------------------------------------------------------------------------------
 def instrument_from_row(row: Any) -> Instrument | None:
     m = parse_wire(MarketRow, row, VENUE.value, endpoint(c.MARKETS_PATH))
@@ -108,11 +79,8 @@ def instrument_from_row(row: Any) -> Instrument | None:
     status = c.STATUS_MAP.get(m.orderBookState)
     if status is None:
         raise VenueParseError(VENUE.value, endpoint(c.MARKETS_PATH), "orderBookState", f"unknown {m.orderBookState!r}")
-    asset, multiplier = _asset(m.baseSymbol, m.symbol)
-    max_leverage = None
-    if m.imfFunction is not None and m.imfFunction.base > 0:
-        lev = Decimal(1) / m.imfFunction.base
-        max_leverage = lev.quantize(Decimal(1) if lev == lev.to_integral_value() else Decimal("0.01"))
+    asset, multiplier = asset_of(m.baseSymbol, m.symbol)
+    max_leverage = leverage_from_margin_fraction(m.imfFunction.base if m.imfFunction is not None else None)
     if m.filters.price.tickSize <= 0 or m.filters.quantity.stepSize <= 0:
         raise VenueParseError(VENUE.value, endpoint(c.MARKETS_PATH), "filters", "tick and step must be positive")
     return Instrument(
@@ -148,7 +116,7 @@ def parse_mark_prices(
         if inst is None:
             if not m.symbol.endswith(c.PERP_SUFFIX):
                 return None  # spot row
-            raise UnknownIntervalError(f"{_INTERVAL_MARK} for {m.symbol}: not in /api/v1/markets")
+            raise UnknownIntervalError(f"{INTERVAL_MARK} for {m.symbol}: not in /api/v1/markets")
         if m.fundingRate is None:
             raise VenueParseError(VENUE.value, ep, "fundingRate", "missing on a perp row")
         if m.nextFundingTimestamp is None:
@@ -249,7 +217,7 @@ def parse_snapshots(
             mark_price=m.markPrice,
             index_price=m.indexPrice,
             open_interest_base=oi_base,
-            open_interest_usd=oi_base * m.markPrice if oi_base is not None else None,
+            open_interest_usd=notional_usd(oi_base, m.markPrice),
             volume_24h_usd=tick.quoteVolume if tick is not None else None,
             next_funding_time=ms_to_utc(m.nextFundingTimestamp) if m.nextFundingTimestamp is not None else None,
         )
@@ -263,16 +231,10 @@ def parse_depth(body: Any, symbol: str, depth: int) -> OrderBook:
     """Top ``depth`` levels, sorted here (bids high->low, asks low->high) whatever order the venue used."""
     ep = endpoint(c.DEPTH_PATH)
     d = parse_wire(Depth, body, VENUE.value, ep)
-    try:
-        ts = us_to_utc(d.timestamp)
-    except ValueError as exc:
-        raise VenueParseError(VENUE.value, ep, "timestamp", str(exc)) from None
-    bids = sorted((lv for lv in d.bids if lv[1] > 0), key=lambda lv: lv[0], reverse=True)[:depth]
-    asks = sorted((lv for lv in d.asks if lv[1] > 0), key=lambda lv: lv[0])[:depth]
     return OrderBook(
         venue=VENUE,
         venue_symbol=symbol,
-        ts=ts,
-        bids=tuple(OrderBookLevel(p, s) for p, s in bids),
-        asks=tuple(OrderBookLevel(p, s) for p, s in asks),
+        ts=body_time(d.timestamp, "us", VENUE.value, ep, "timestamp"),  # microseconds (depth, WS)
+        bids=book_side(d.bids, best_high=True, depth=depth, drop_empty=True),
+        asks=book_side(d.asks, best_high=False, depth=depth, drop_empty=True),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +14,12 @@ from perpdex_lib.domain import (
     InstrumentStatus,
     MarketSnapshot,
     OrderBook,
-    OrderBookLevel,
     Venue,
 )
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.common import body_time, book_side, epoch_from_utc, notional_usd, post_endpoint, utc_from_epoch
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import constants as c
 from perpdex_lib.venues.grvt.schemas import (
@@ -34,24 +34,17 @@ from perpdex_lib.venues.grvt.schemas import (
 from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.GRVT
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_NS = int((datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000_000  # later is garbage
+_endpoint = post_endpoint
 
 
 def ns_to_utc(ns: int) -> datetime:
     """Unix nanoseconds -> UTC datetime (microsecond precision, which is what datetime holds)."""
-    if not 0 <= ns < _MAX_NS:
-        raise ValueError(f"timestamp out of range: {ns} ns")
-    return _EPOCH + timedelta(microseconds=ns // 1000)
+    return utc_from_epoch(ns, "ns")
 
 
 def utc_to_ns(t: datetime) -> int:
     """UTC datetime -> unix nanoseconds, exactly (no float round trip)."""
-    return (t - _EPOCH) // timedelta(microseconds=1) * 1000
-
-
-def _endpoint(path: str) -> str:
-    return f"POST {path}"
+    return epoch_from_utc(t, "ns")
 
 
 def raise_for_error_body(body: Any, path: str) -> None:
@@ -167,7 +160,7 @@ def snapshot_from_ticker(instrument: Instrument, body: Any) -> MarketSnapshot:
         mark_price=row.mark_price,
         index_price=row.index_price,
         open_interest_base=oi_base,
-        open_interest_usd=oi_base * row.mark_price if oi_base is not None else None,
+        open_interest_usd=notional_usd(oi_base, row.mark_price),
         volume_24h_usd=volume,
         best_bid=row.best_bid_price,
         best_ask=row.best_ask_price,
@@ -241,10 +234,11 @@ def book_from_body(body: Any, instrument: Instrument, depth: int) -> OrderBook:
     book = parse_wire(Book, result, VENUE.value, endpoint)
     if book.instrument != instrument.venue_symbol:
         raise VenueParseError(VENUE.value, endpoint, "result.instrument", f"got {book.instrument}")
-    try:
-        ts = ns_to_utc(book.event_time)
-    except ValueError as exc:
-        raise VenueParseError(VENUE.value, endpoint, "result.event_time", str(exc)) from None
-    bids = tuple(OrderBookLevel(lv.price, lv.size) for lv in sorted(book.bids, key=lambda lv: -lv.price)[:depth])
-    asks = tuple(OrderBookLevel(lv.price, lv.size) for lv in sorted(book.asks, key=lambda lv: lv.price)[:depth])
+    ts = body_time(book.event_time, "ns", VENUE.value, endpoint, "result.event_time")
+    bids = book_side(book.bids, best_high=True, depth=depth, level=_price_size)
+    asks = book_side(book.asks, best_high=False, depth=depth, level=_price_size)
     return OrderBook(VENUE, instrument.venue_symbol, ts, bids, asks)
+
+
+def _price_size(lv: Any) -> tuple[Decimal, Decimal]:
+    return lv.price, lv.size

@@ -6,7 +6,7 @@ Continuous funding: see ``constants`` for how predicted and settled ``funding_ti
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,12 +17,12 @@ from perpdex_lib.domain import (
     InstrumentStatus,
     MarketSnapshot,
     OrderBook,
-    OrderBookLevel,
     Venue,
 )
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.common import body_time, book_side, epoch_from_utc, get_endpoint, notional_usd, utc_from_epoch
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.paradex import constants as c
 from perpdex_lib.venues.paradex.schemas import (
@@ -35,20 +35,16 @@ from perpdex_lib.venues.paradex.schemas import (
 from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.PARADEX
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Any venue time past year 3000 is garbage; the bound also keeps grid arithmetic inside datetime's range.
-_MAX_MS = int((datetime(3000, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1000
 _HOUR_MS = 3_600_000
+_endpoint = get_endpoint
 
 
 def ms_to_utc(ms: int) -> datetime:
-    if not 0 <= ms < _MAX_MS:
-        raise ValueError(f"timestamp out of range: {ms} ms")
-    return _EPOCH + timedelta(milliseconds=ms)
+    return utc_from_epoch(ms, "ms")
 
 
 def utc_to_ms(t: datetime) -> int:
-    return (t - _EPOCH) // timedelta(milliseconds=1)
+    return epoch_from_utc(t, "ms")
 
 
 def period_end(ms: int, period_hours: int) -> int:
@@ -68,10 +64,6 @@ def period_boundaries(start: datetime, end: datetime, period_hours: int) -> list
     step = period_hours * _HOUR_MS
     first = period_boundary_at_or_after(utc_to_ms(start), period_hours)
     return [ms_to_utc(t) for t in range(first, utc_to_ms(end), step)]
-
-
-def _endpoint(path: str) -> str:
-    return f"GET {path}"
 
 
 def results_envelope(body: Any, path: str) -> ResultsEnvelope:
@@ -180,7 +172,7 @@ def parse_summary_snapshot(raw: Any, instruments: Mapping[str, Instrument]) -> M
         mark_price=row.mark_price,
         index_price=row.underlying_price if row.underlying_price is not None else row.oracle_price,
         open_interest_base=oi,
-        open_interest_usd=oi * row.mark_price if oi is not None else None,
+        open_interest_usd=notional_usd(oi, row.mark_price),
         volume_24h_usd=row.volume_24h,
         best_bid=row.bid,
         best_ask=row.ask,
@@ -278,10 +270,7 @@ def book_from_body(body: Any, instrument: Instrument, depth: int) -> OrderBook:
     book = parse_wire(OrderBookBody, body, VENUE.value, endpoint)
     if book.market != instrument.venue_symbol:
         raise VenueParseError(VENUE.value, endpoint, "market", f"got {book.market}")
-    try:
-        ts = ms_to_utc(book.last_updated_at)
-    except ValueError as exc:
-        raise VenueParseError(VENUE.value, endpoint, "last_updated_at", str(exc)) from None
-    bids = sorted((OrderBookLevel(p, s) for p, s in book.bids), key=lambda lv: -lv.price)[:depth]
-    asks = sorted((OrderBookLevel(p, s) for p, s in book.asks), key=lambda lv: lv.price)[:depth]
-    return OrderBook(VENUE, instrument.venue_symbol, ts, tuple(bids), tuple(asks))
+    ts = body_time(book.last_updated_at, "ms", VENUE.value, endpoint, "last_updated_at")
+    bids = book_side(book.bids, best_high=True, depth=depth)
+    asks = book_side(book.asks, best_high=False, depth=depth)
+    return OrderBook(VENUE, instrument.venue_symbol, ts, bids, asks)
