@@ -57,7 +57,7 @@ FUNDING_SERIES_HOURLY = text(
     """
 )
 
-# Long windows from the daily rollup materialized view (refreshed by the pipeline's maintenance DAG).
+# Long windows from the daily rollup table (reporting.refresh_funding_daily(), called by the pipeline maintenance).
 FUNDING_SERIES_DAILY = text(
     """
     SELECT day AS bucket, venue, rate_per_hour_avg AS rate_per_hour

@@ -211,15 +211,21 @@ def _timed_sql(url: str, repeats: int) -> dict:
         "exec_pairs": "SELECT * FROM reporting.exec_pairs ORDER BY created_at DESC LIMIT 1000",
         "opportunities_latest": "SELECT * FROM reporting.opportunities_latest ORDER BY net_apr DESC LIMIT 500",
     }
-    out: dict[str, float] = {}
-    with psycopg.connect(url) as conn:
+    out: dict[str, float | str] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
         for name, sql in checks.items():
             samples = []
             for _ in range(repeats):
                 started = time.perf_counter()
-                conn.execute(sql).fetchall()
+                try:
+                    conn.execute(sql).fetchall()
+                except psycopg.errors.QueryCanceled:  # the role's statement_timeout
+                    timeout = conn.execute("SHOW statement_timeout").fetchone()[0]
+                    out[f"{name}_ms"] = f"timeout (> {timeout})"
+                    break
                 samples.append(time.perf_counter() - started)
-            out[f"{name}_ms"] = round(statistics.median(samples) * 1000, 1)
+            if samples:
+                out[f"{name}_ms"] = round(statistics.median(samples) * 1000, 1)
     return out
 
 
