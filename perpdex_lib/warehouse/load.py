@@ -11,10 +11,13 @@ before merging, so a load never fails for a missing partition.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
 import operator
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,8 +32,8 @@ from perpdex_lib.venues.batch import Reject
 
 CopyFormat = Literal["binary", "text"]
 _stage_counter = itertools.count()
-# Key hashes remembered per load to detect repeated keys (~64 MB per million); past this, assume repeats.
-MAX_TRACKED_KEYS = 5_000_000
+# Rows staged and merged at a time: bounds memory (the next chunk is built while this one merges).
+CHUNK_ROWS = 100_000
 MERGE_WORK_MEM = "256MB"  # per hash join of the merge, only while merging
 
 
@@ -91,6 +94,7 @@ def bulk_upsert(
     *,
     where: str | None = None,
     copy_format: CopyFormat = "binary",
+    chunk_rows: int | None = None,
 ) -> int:
     """Stream ``rows`` (tuples in ``columns`` order) into ``table``, merging on ``key_columns``.
 
@@ -99,7 +103,11 @@ def bulk_upsert(
     row ``excluded`` (default: any update column differs, so identical re-loads write nothing).
     ``copy_format="binary"`` needs values of the column's Python type (Decimal for numeric, aware datetime
     for timestamptz, dict/list for jsonb); ``"text"`` also accepts strings. Duplicate keys inside one
-    batch are allowed: the last occurrence wins. Returns the number of rows inserted or updated.
+    batch are allowed: the last occurrence wins. Returns the number of row writes (inserts + updates).
+
+    Large inputs are staged and merged in chunks of ``chunk_rows`` (default :data:`CHUNK_ROWS`), all in
+    the same transaction; a helper thread builds the next chunk from ``rows`` while the server merges the
+    current one, so Python and PostgreSQL work at the same time. ``rows`` must not use ``conn`` itself.
     """
     columns = list(columns)
     key_columns = list(key_columns)
@@ -108,6 +116,7 @@ def bulk_upsert(
     if update_columns is None:
         update_columns = [c for c in columns if c not in key_columns]
     update_columns = list(update_columns)
+    chunk_rows = chunk_rows or CHUNK_ROWS
     target = _split(table)
     stage = sql.Identifier(f"_stage_{next(_stage_counter)}")
 
@@ -118,63 +127,161 @@ def bulk_upsert(
             )
         )
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(stage, _idents(columns))
+        types: list[str] = []
         if copy_format == "binary":
             copy_sql = sql.SQL("{} (FORMAT BINARY)").format(copy_sql)
-            types = cur.execute(
-                """
-                SELECT t.typname FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-                WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
-                """,
-                (stage.as_string(cur),),
-            ).fetchall()
-        # Watch for repeated keys while streaming (hashes only): without them the cheap merge is exact.
-        key_of = operator.itemgetter(*[columns.index(k) for k in key_columns])
-        seen: set[int] = set()
-        maybe_repeats = False
-        with cur.copy(copy_sql) as copy:
-            if copy_format == "binary":
-                copy.set_types([t for (t,) in types])
-            for row in rows:
-                copy.write_row(row)
-                if not maybe_repeats:
-                    try:
-                        digest = hash(key_of(row))
-                    except TypeError:
-                        maybe_repeats = True
-                        continue
-                    if digest in seen or len(seen) >= MAX_TRACKED_KEYS:
-                        maybe_repeats = True
-                    else:
-                        seen.add(digest)
-        seen.clear()
-
+            types = [
+                t
+                for (t,) in cur.execute(
+                    """
+                    SELECT t.typname FROM pg_catalog.pg_attribute a
+                    JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                    WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+                    """,
+                    (stage.as_string(cur),),
+                ).fetchall()
+            ]
         part_col = _partition_column(cur, table)
-        if part_col is not None:
-            span = cur.execute(
-                sql.SQL("SELECT min({c}), max({c}) FROM {s}").format(c=sql.Identifier(part_col), s=stage)
-            ).fetchone()
-            if span and span[0] is not None:
-                ensure_partitions(cur, table, span[0], span[1])
-
         plan = _MergePlan(target, stage, columns, key_columns, update_columns, where)
-        # Joins of a big batch against its target hash in memory instead of sorting on disk. set_config(…, true)
+        key_of = operator.itemgetter(*[columns.index(k) for k in key_columns])
+        # Joins of a big chunk against its target hash in memory instead of sorting on disk. set_config(…, true)
         # lasts until the end of the caller's transaction, so the previous value is put back afterwards.
         previous_work_mem = cur.execute(
             "SELECT current_setting('work_mem'), set_config('work_mem', %s, true)", (MERGE_WORK_MEM,)
         ).fetchone()[0]
-        count: int | None = None
-        if not maybe_repeats:
-            try:
-                with conn.transaction():  # savepoint: a concurrent writer may insert one of our new keys
-                    count = plan.update_changed(cur) + plan.insert_new(cur)
-            except errors.UniqueViolation:
-                count = None
-        if count is None:  # repeated keys in the batch (maybe spelled differently), or a race: the general upsert
-            cur.execute(plan.upsert(dedupe=True))
-            count = cur.rowcount
+
+        count = 0
+        chunks = _Prefetch(rows, chunk_rows)
+        try:
+            for number, chunk in enumerate(chunks):
+                if number:
+                    cur.execute(sql.SQL("TRUNCATE {}").format(stage))
+                repeats = _copy_chunk(cur, copy_sql, types, chunk, key_of)
+                span = None
+                if part_col is not None:
+                    lo, hi = cur.execute(
+                        sql.SQL("SELECT min({c}), max({c}) FROM {s}").format(c=sql.Identifier(part_col), s=stage)
+                    ).fetchone()
+                    if lo is not None:
+                        ensure_partitions(cur, table, lo, hi)
+                        span = (part_col, lo, hi)
+                count += _merge_chunk(conn, cur, plan, repeats, span)
+        finally:
+            chunks.close()
         cur.execute("SELECT set_config('work_mem', %s, true)", (previous_work_mem,))
         cur.execute(sql.SQL("DROP TABLE {}").format(stage))
     return count
+
+
+def _copy_chunk(
+    cur: psycopg.Cursor, copy_sql: sql.Composed, types: list[str], chunk: Sequence[Sequence[Any]], key_of: Any
+) -> bool:
+    """COPY one chunk into the staging table; True when it may repeat a key (hashes seen twice)."""
+    seen: set[int] = set()
+    maybe_repeats = False
+    with cur.copy(copy_sql) as copy:
+        if types:
+            copy.set_types(types)
+        for row in chunk:
+            copy.write_row(row)
+            if not maybe_repeats:
+                try:
+                    digest = hash(key_of(row))
+                except TypeError:
+                    maybe_repeats = True
+                    continue
+                if digest in seen:
+                    maybe_repeats = True
+                else:
+                    seen.add(digest)
+    return maybe_repeats
+
+
+def _merge_chunk(
+    conn: psycopg.Connection,
+    cur: psycopg.Cursor,
+    plan: _MergePlan,
+    maybe_repeats: bool,
+    span: tuple[str, Any, Any] | None,
+) -> int:
+    if not maybe_repeats:
+        try:
+            with conn.transaction():  # savepoint: a concurrent writer may insert one of our new keys
+                return plan.update_changed(cur, span) + plan.insert_new(cur, span)
+        except errors.UniqueViolation:
+            pass
+    # repeated keys in the chunk (maybe spelled differently), or a race: the general upsert
+    cur.execute(plan.upsert(dedupe=True))
+    return cur.rowcount
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+class _Prefetch:
+    """Lists of up to ``size`` rows from ``rows``, built on a helper thread one chunk ahead of the consumer.
+
+    A short sequence is passed through without a thread. The producer stops at the next chunk boundary
+    when the consumer closes it (e.g. after a database error); its exceptions re-raise in the consumer.
+    """
+
+    _END = object()
+
+    def __init__(self, rows: Iterable[Sequence[Any]], size: int) -> None:
+        self._small: Sequence[Sequence[Any]] | None = None
+        self._thread: threading.Thread | None = None
+        if isinstance(rows, list | tuple) and len(rows) <= size:
+            self._small = rows
+            return
+        self._queue: queue.Queue = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._produce, args=(iter(rows), size), name="bulk-upsert-prefetch", daemon=True
+        )
+        self._thread.start()
+
+    def _produce(self, rows: Iterator[Sequence[Any]], size: int) -> None:
+        try:
+            while not self._stop.is_set():
+                chunk = list(itertools.islice(rows, size))
+                if not chunk:
+                    break
+                self._put(chunk)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            self._put(_Failure(exc))
+        self._put(self._END)
+
+    def _put(self, item: object) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Sequence[Sequence[Any]]]:
+        if self._thread is None:
+            if self._small:
+                yield self._small
+            return
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+
+    def close(self) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        self._thread.join(timeout=10)
 
 
 class _MergePlan:
@@ -217,26 +324,38 @@ class _MergePlan:
             _idents(self.key_columns), sets, self.condition
         )
 
-    def update_changed(self, cur: psycopg.Cursor) -> int:
+    @staticmethod
+    def _within(span: tuple[str, Any, Any] | None) -> sql.Composable:
+        """The chunk's time range as literals, so the planner prunes the target to the months it touches."""
+        if span is None:
+            return sql.SQL("")
+        column, lo, hi = span
+        return sql.SQL(" AND t.{c} BETWEEN {lo} AND {hi}").format(
+            c=sql.Identifier(column), lo=sql.Literal(lo), hi=sql.Literal(hi)
+        )
+
+    def update_changed(self, cur: psycopg.Cursor, span: tuple[str, Any, Any] | None = None) -> int:
         if not self.update_columns:
             return 0
         cur.execute(
             sql.SQL(
                 "INSERT INTO {t} AS t ({c}) SELECT {c} FROM {s} AS excluded "
-                "WHERE EXISTS (SELECT 1 FROM {t} AS t WHERE {match} AND ({cond})) {conflict}"
+                "WHERE EXISTS (SELECT 1 FROM {t} AS t WHERE {match}{within} AND ({cond})) {conflict}"
             ).format(
                 t=self.target, c=_idents(self.columns), s=self.stage, match=self.key_match, cond=self.condition,
-                conflict=self._on_conflict(),
+                within=self._within(span), conflict=self._on_conflict(),
             )
         )
         return cur.rowcount
 
-    def insert_new(self, cur: psycopg.Cursor) -> int:
+    def insert_new(self, cur: psycopg.Cursor, span: tuple[str, Any, Any] | None = None) -> int:
         cur.execute(
             sql.SQL(
                 "INSERT INTO {t} ({c}) SELECT {c} FROM {s} AS excluded "
-                "WHERE NOT EXISTS (SELECT 1 FROM {t} AS t WHERE {match})"
-            ).format(t=self.target, c=_idents(self.columns), s=self.stage, match=self.key_match)
+                "WHERE NOT EXISTS (SELECT 1 FROM {t} AS t WHERE {match}{within})"
+            ).format(
+                t=self.target, c=_idents(self.columns), s=self.stage, match=self.key_match, within=self._within(span)
+            )
         )
         return cur.rowcount
 

@@ -276,3 +276,36 @@ def test_concurrent_writer_of_the_same_new_key(clean_db: str, pg_conn: psycopg.C
     with psycopg.connect(pg_url) as check:
         rows = dict(check.execute("SELECT venue_symbol, raw_rate FROM market.funding_rates").fetchall())
     assert rows == {"BTCUSDT": Decimal("0.0009"), "ETHUSDT": Decimal("0.0002")}
+
+
+def test_chunked_load_matches_single_chunk_and_keeps_the_last_across_chunks(
+    clean_db: str, pg_conn: psycopg.Connection
+) -> None:
+    from perpdex_lib.warehouse.load import FUNDING_COLUMNS, _funding_row
+
+    keys = ("venue", "venue_symbol", "funding_time", "kind")
+    rows = [_funding_row(r, "c") for r in _series(100)]
+    rows.append(_funding_row(_rate("ETHUSDT", T0, "0.0042"), "c"))  # repeats row 0's key, in a later chunk
+    n = bulk_upsert(pg_conn, "market.funding_rates", FUNDING_COLUMNS, iter(rows), keys, chunk_rows=7)
+    assert n == 101  # 100 inserts + 1 update of the repeated key
+    chunked = _checksum(pg_conn, "market.funding_rates")
+    pg_conn.execute("TRUNCATE market.funding_rates")
+    bulk_upsert(pg_conn, "market.funding_rates", FUNDING_COLUMNS, rows, keys, chunk_rows=1000)
+    assert _checksum(pg_conn, "market.funding_rates") == chunked
+    assert pg_conn.execute(
+        "SELECT raw_rate FROM market.funding_rates WHERE venue_symbol = 'ETHUSDT' AND funding_time = %s", (T0,)
+    ).fetchone() == (Decimal("0.0042"),)
+
+
+def test_failing_row_source_loads_nothing_and_reraises(clean_db: str, pg_conn: psycopg.Connection) -> None:
+    def rates() -> Iterator[FundingRate]:
+        yield from _series(30)
+        raise RuntimeError("venue went away mid-stream")
+
+    with pytest.raises(RuntimeError, match="mid-stream"):
+        from perpdex_lib.warehouse.load import FUNDING_COLUMNS, _funding_row
+
+        bulk_upsert(pg_conn, "market.funding_rates", FUNDING_COLUMNS, (_funding_row(r, "x") for r in rates()),
+                    ("venue", "venue_symbol", "funding_time", "kind"), chunk_rows=8)  # fmt: skip
+    pg_conn.rollback()
+    assert pg_conn.execute("SELECT count(*) FROM market.funding_rates").fetchone() == (0,)
