@@ -238,8 +238,14 @@ def _kick_dags(ctx: UpContext, trigger: bool, done: threading.Event, messages: l
     messages.append("DAGs unpaused")
     if trigger:
         for dag_id in ("perpdex_ingest", "perpdex_backfill"):
-            ok = _airflow_cli(ctx, "dags", "trigger", dag_id).returncode == 0
-            messages.append(f"triggered {dag_id}" if ok else f"could not trigger {dag_id}")
+            for _attempt in range(5):
+                res = _airflow_cli(ctx, "dags", "trigger", dag_id)
+                if res.returncode == 0:
+                    messages.append(f"triggered {dag_id}")
+                    break
+                time.sleep(5)
+            else:
+                messages.append(f"could not trigger {dag_id}: {res.stderr.strip().splitlines()[-1:]}")
 
 
 # ---------------------------------------------------------------------------------------------- status
