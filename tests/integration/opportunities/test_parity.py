@@ -94,3 +94,34 @@ def test_missing_parameter_is_refused(seeded_db: psycopg.Connection) -> None:
         conn = seeded_db
         conn.execute("SELECT analytics.compute_opportunities(%s::jsonb, %s)", (psycopg.types.json.Jsonb(params), NOW))
     seeded_db.rollback()
+
+
+def test_cached_persistence_is_reused_and_invalidated_by_late_settlements(seeded_db: psycopg.Connection) -> None:
+    conn = seeded_db
+    load(conn, generate(4, list(Venue)[:5], assets=10))
+    params = OpportunityParams(horizon_hours=Decimal(168))
+
+    def run_and_compare() -> tuple[int, dict]:  # type: ignore[type-arg]
+        run_id = compute_in_db(conn, params, NOW)
+        conn.commit()
+        sql = fetch_run(conn, run_id)
+        py = compute(load_inputs(conn, NOW, params), params, NOW)
+        assert sql.opportunities == py.opportunities
+        cached = conn.execute("SELECT persistence_pairs_cached FROM analytics.opportunity_runs WHERE run_id = %s",
+                              (run_id,)).fetchone()[0]
+        return cached, {(o.asset, o.long_venue, o.short_venue): o.persistence_7d for o in sql.opportunities}
+
+    cold_cached, cold = run_and_compare()
+    warm_cached, warm = run_and_compare()
+    assert cold_cached == 0 and warm_cached >= len(cold) > 0 and warm == cold
+    # a late settlement for one opportunity's long leg changes that leg's history: its pairs are recomputed
+    asset, long_venue, short_venue = next(iter(cold))
+    venue_symbol, ft = conn.execute(
+        "SELECT venue_symbol, max(funding_time) FROM market.funding_rates WHERE kind = 'settled' AND venue = %s "
+        "AND asset = %s GROUP BY venue_symbol", (long_venue, asset)).fetchone()
+    conn.execute("UPDATE market.funding_rates SET rate_per_hour = rate_per_hour + 0.001 WHERE venue = %s "
+                 "AND venue_symbol = %s AND funding_time = %s AND kind = 'settled'", (long_venue, venue_symbol, ft))
+    conn.commit()
+    late_cached, late = run_and_compare()  # equality with the Python engine (fresh from raw rows) is asserted inside
+    assert late_cached < warm_cached
+    assert late[(asset, long_venue, short_venue)] != cold[(asset, long_venue, short_venue)]
