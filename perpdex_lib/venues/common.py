@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 from perpdex_lib.domain import OrderBookLevel
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import UnknownSymbolError, canonical_asset
-from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.batch import Batch, map_rows
 from perpdex_lib.venues.errors import VenueParseError
 
 T = TypeVar("T")
@@ -44,6 +44,11 @@ def utc_from_epoch(value: int, unit: EpochUnit) -> datetime:
 def epoch_from_utc(t: datetime, unit: EpochUnit) -> int:
     """Aware datetime -> integer epoch time in ``unit``, exactly (floored to the unit)."""
     return (t - EPOCH) // timedelta(microseconds=1) * _PER_SECOND[unit] // 1_000_000
+
+
+def ms_from_utc(t: datetime) -> int:
+    """Query parameters in epoch milliseconds."""
+    return epoch_from_utc(t, "ms")
 
 
 def iso_to_utc(text: str) -> datetime:
@@ -101,6 +106,11 @@ def label_unknown_intervals(batch: Batch[T]) -> Batch[T]:
     return batch
 
 
+def map_body_rows(items: Iterable[Any], convert: Callable[[Any], T | None], venue: str, endpoint: str) -> Batch[T]:
+    """``map_rows`` over a body's rows, each reject carrying the raw row as its payload."""
+    return map_rows(items, convert, venue, endpoint, lambda r: r)
+
+
 def expect_list(body: Any, venue: str, endpoint: str) -> list[Any]:
     if not isinstance(body, list):
         raise VenueParseError(venue, endpoint, "<body>", f"expected a JSON list, got {type(body).__name__}")
@@ -129,6 +139,11 @@ def notional_usd(size_base: Decimal | None, price_usd: Decimal | None) -> Decima
 
 
 # ---- order books ---------------------------------------------------------------------------------------------
+def price_size(level: Any) -> tuple[Decimal, Decimal]:
+    """A wire level model with ``price`` and ``size`` fields as ``(price, size)``."""
+    return level.price, level.size
+
+
 def book_side(
     levels: Iterable[T],
     *,

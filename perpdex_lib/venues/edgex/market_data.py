@@ -9,18 +9,11 @@ from typing import ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import get_endpoint, ms_from_utc, require_aware
 from perpdex_lib.venues.edgex import constants as c
 from perpdex_lib.venues.edgex import parse
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.http import VenueHttp
-
-
-def _endpoint(path: str) -> str:
-    return f"GET {path}"
-
-
-def _ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)
 
 
 class MarketData(MarketDataClient):
@@ -35,13 +28,13 @@ class MarketData(MarketDataClient):
         """Contract id -> name/asset (funding and ticker rows carry only the id); cached for a few minutes."""
         if not self._contracts_cache or time.monotonic() - self._contracts_at > c.CONTRACT_CACHE_S:
             payload = await self.http.get(c.META_PATH)
-            self._contracts_cache = parse.contracts_body(payload, _endpoint(c.META_PATH))
+            self._contracts_cache = parse.contracts_body(payload, get_endpoint(c.META_PATH))
             self._contracts_at = time.monotonic()
         return self._contracts_cache
 
     async def instruments(self) -> Batch[Instrument]:
         payload = await self.http.get(c.META_PATH)
-        ep = _endpoint(c.META_PATH)
+        ep = get_endpoint(c.META_PATH)
         batch = parse.instruments_body(payload, ep)
         self._contracts_cache = parse.contracts_body(payload, ep)
         self._contracts_at = time.monotonic()
@@ -56,7 +49,7 @@ class MarketData(MarketDataClient):
             chunk = ids[i : i + c.LATEST_FUNDING_BATCH]
             payload = await self.http.get(c.LATEST_FUNDING_PATH, {"contractId": ",".join(chunk)})
             out.extend(
-                parse.current_funding_body(payload, contracts, datetime.now(UTC), _endpoint(c.LATEST_FUNDING_PATH))
+                parse.current_funding_body(payload, contracts, datetime.now(UTC), get_endpoint(c.LATEST_FUNDING_PATH))
             )
         return out
 
@@ -64,9 +57,8 @@ class MarketData(MarketDataClient):
         """Settlements in [start, end), following ``nextPageOffsetData`` (pages of 100, newest first)."""
         if instrument.venue_market_id is None:
             raise ValueError(f"{instrument.venue_symbol}: EdgeX history needs the contract id")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware (UTC)")
-        ep = _endpoint(c.FUNDING_PAGE_PATH)
+        require_aware(start, end)
+        ep = get_endpoint(c.FUNDING_PAGE_PATH)
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()
         cursors: set[str] = set()
@@ -76,8 +68,8 @@ class MarketData(MarketDataClient):
                 "contractId": instrument.venue_market_id,
                 "size": c.HISTORY_PAGE_SIZE,
                 "filterSettlementFundingRate": "true",
-                "filterBeginTimeInclusive": _ms(start),
-                "filterEndTimeExclusive": _ms(end),
+                "filterBeginTimeInclusive": ms_from_utc(start),
+                "filterEndTimeExclusive": ms_from_utc(end),
                 "offsetData": cursor or None,
             }
             payload = await self.http.get(c.FUNDING_PAGE_PATH, params)
@@ -100,7 +92,7 @@ class MarketData(MarketDataClient):
     async def snapshots(self) -> Batch[MarketSnapshot]:
         contracts = await self._contracts()
         payload = await self.http.get(c.TICKER_PATH)
-        return parse.snapshots_body(payload, contracts, datetime.now(UTC), _endpoint(c.TICKER_PATH))
+        return parse.snapshots_body(payload, contracts, datetime.now(UTC), get_endpoint(c.TICKER_PATH))
 
     async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
         """Top ``depth`` levels; the venue serves 15 or 200 levels, so ask for the smaller one that suffices."""
@@ -108,4 +100,4 @@ class MarketData(MarketDataClient):
             raise ValueError(f"{instrument.venue_symbol}: EdgeX depth needs the contract id")
         level = next((lv for lv in c.DEPTH_LEVELS if lv >= depth), c.DEPTH_LEVELS[-1])
         payload = await self.http.get(c.DEPTH_PATH, {"contractId": instrument.venue_market_id, "level": level})
-        return parse.order_book(payload, instrument.venue_symbol, datetime.now(UTC), depth, _endpoint(c.DEPTH_PATH))
+        return parse.order_book(payload, instrument.venue_symbol, datetime.now(UTC), depth, get_endpoint(c.DEPTH_PATH))

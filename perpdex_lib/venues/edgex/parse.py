@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -14,12 +14,12 @@ from perpdex_lib.domain import (
     InstrumentStatus,
     MarketSnapshot,
     OrderBook,
-    OrderBookLevel,
     Venue,
 )
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset, split_suffix
-from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import book_side, map_body_rows, notional_usd, price_size, utc_from_epoch
 from perpdex_lib.venues.edgex import constants as c
 from perpdex_lib.venues.edgex import schemas as s
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
@@ -27,9 +27,6 @@ from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.EDGEX
 E = TypeVar("E", bound=s.Envelope)
-
-_MAX_EPOCH_MS = 32_503_680_000_000  # year 3000
-
 
 @dataclass(frozen=True, slots=True)
 class ContractInfo:
@@ -53,9 +50,7 @@ def envelope(model: type[E], payload: Any, endpoint: str) -> E:
 
 
 def utc_from_ms(value: int) -> datetime:
-    if not 0 <= value <= _MAX_EPOCH_MS:
-        raise ValueError(f"epoch milliseconds out of range: {value}")
-    return datetime.fromtimestamp(value / 1000, UTC)
+    return utc_from_epoch(value, "ms")
 
 
 def interval_hours(minutes: int) -> Decimal:
@@ -206,7 +201,7 @@ def snapshot(payload: Any, contracts: dict[str, ContractInfo], observed_at: date
         mark_price=mark,
         index_price=row.indexPrice,
         open_interest_base=oi_base,
-        open_interest_usd=oi_base * mark if oi_base is not None and mark is not None else None,
+        open_interest_usd=notional_usd(oi_base, mark),
         volume_24h_usd=row.value,
         next_funding_time=utc_from_ms(row.nextFundingTime) if row.nextFundingTime is not None else None,
     )
@@ -222,14 +217,14 @@ def order_book(payload: Any, venue_symbol: str, ts: datetime, depth: int, endpoi
         for i, lvl in enumerate(levels):
             if lvl.price <= 0 or lvl.size < 0:
                 raise VenueParseError(VENUE.value, endpoint, f"data.0.{side}.{i}", "non-positive price or size")
-    bids = sorted((OrderBookLevel(lv.price, lv.size) for lv in book.bids if lv.size > 0), key=lambda x: -x.price)
-    asks = sorted((OrderBookLevel(lv.price, lv.size) for lv in book.asks if lv.size > 0), key=lambda x: x.price)
-    return OrderBook(VENUE, venue_symbol, ts, tuple(bids[:depth]), tuple(asks[:depth]))
+    bids = book_side(book.bids, best_high=True, depth=depth, level=price_size, drop_empty=True)
+    asks = book_side(book.asks, best_high=False, depth=depth, level=price_size, drop_empty=True)
+    return OrderBook(VENUE, venue_symbol, ts, bids, asks)
 
 
 # ---- whole bodies -> batches (what the client calls; one bad row is a reject, a bad envelope an error) ---------
 def _rows(rows: list[Any], convert: Any, endpoint: str) -> Batch[Any]:
-    return map_rows(rows, convert, VENUE.value, endpoint, lambda r: r)
+    return map_body_rows(rows, convert, VENUE.value, endpoint)
 
 
 def meta_body(payload: Any, endpoint: str = c.META_PATH) -> tuple[list[Any], dict[str, str]]:

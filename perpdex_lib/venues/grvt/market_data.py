@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch, Reject
+from perpdex_lib.venues.common import require_aware
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import constants as c
 from perpdex_lib.venues.grvt import parse
@@ -111,8 +112,7 @@ class MarketData(MarketDataClient):
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """Pages newest-first through ``next`` until the venue says done; keeps ``start <= t < end``."""
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware (UTC)")
+        require_aware(start, end)
         if start >= end:
             return Batch()
         out: Batch[FundingRate] = Batch()

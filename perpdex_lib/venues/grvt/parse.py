@@ -19,7 +19,15 @@ from perpdex_lib.domain import (
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
-from perpdex_lib.venues.common import body_time, book_side, epoch_from_utc, notional_usd, post_endpoint, utc_from_epoch
+from perpdex_lib.venues.common import (
+    body_time,
+    book_side,
+    epoch_from_utc,
+    notional_usd,
+    post_endpoint,
+    price_size,
+    utc_from_epoch,
+)
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import constants as c
 from perpdex_lib.venues.grvt.schemas import (
@@ -235,10 +243,6 @@ def book_from_body(body: Any, instrument: Instrument, depth: int) -> OrderBook:
     if book.instrument != instrument.venue_symbol:
         raise VenueParseError(VENUE.value, endpoint, "result.instrument", f"got {book.instrument}")
     ts = body_time(book.event_time, "ns", VENUE.value, endpoint, "result.event_time")
-    bids = book_side(book.bids, best_high=True, depth=depth, level=_price_size)
-    asks = book_side(book.asks, best_high=False, depth=depth, level=_price_size)
+    bids = book_side(book.bids, best_high=True, depth=depth, level=price_size)
+    asks = book_side(book.asks, best_high=False, depth=depth, level=price_size)
     return OrderBook(VENUE, instrument.venue_symbol, ts, bids, asks)
-
-
-def _price_size(lv: Any) -> tuple[Decimal, Decimal]:
-    return lv.price, lv.size

@@ -9,14 +9,11 @@ from typing import Any, ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import ms_from_utc
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.http import VenueHttp
 from perpdex_lib.venues.hyperliquid import constants as c
 from perpdex_lib.venues.hyperliquid import parse
-
-
-def _ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)
 
 
 class MarketData(MarketDataClient):
@@ -58,7 +55,7 @@ class MarketData(MarketDataClient):
         """Settlements in ``[start, end)``, paging by ``startTime = last print + 1`` (500 rows per call)."""
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()
-        cursor, end_ms = _ms(start), _ms(end)
+        cursor, end_ms = ms_from_utc(start), ms_from_utc(end)
         while cursor < end_ms:
             body = await self.info(
                 {"type": c.FUNDING_HISTORY, "coin": instrument.venue_symbol, "startTime": cursor, "endTime": end_ms - 1}

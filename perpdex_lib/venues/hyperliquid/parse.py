@@ -6,8 +6,7 @@ them can be parsed without a network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,12 +17,12 @@ from perpdex_lib.domain import (
     InstrumentStatus,
     MarketSnapshot,
     OrderBook,
-    OrderBookLevel,
     RateUnit,
     Venue,
 )
 from perpdex_lib.symbols import canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.common import body_time, book_side, next_full_hour
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.hyperliquid import constants as c
 from perpdex_lib.venues.hyperliquid.schemas import (
@@ -38,7 +37,6 @@ from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.HYPERLIQUID
 _V = VENUE.value
-_HOUR = timedelta(hours=1)
 _EARLY_SKEW = timedelta(minutes=1)  # a print this early still belongs to the coming hour
 _ONE = Decimal(1)
 
@@ -49,10 +47,7 @@ def endpoint(info_type: str) -> str:
 
 
 def ms_to_utc(value: int, ep: str, field: str) -> datetime:
-    try:
-        return datetime.fromtimestamp(value / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise VenueParseError(_V, ep, field, f"timestamp out of range: {value!r}") from None
+    return body_time(value, "ms", _V, ep, field)
 
 
 def settlement_interval_hours(funding_time: datetime) -> Decimal:
@@ -70,9 +65,7 @@ def price_tick(price: Decimal, sz_decimals: int) -> Decimal:
     return max(sig_tick, decimals_tick)
 
 
-def next_hour(t: datetime) -> datetime:
-    """The next hourly settlement after ``t`` (Hyperliquid settles on every hour)."""
-    return t.replace(minute=0, second=0, microsecond=0) + _HOUR
+next_hour = next_full_hour  # Hyperliquid settles on every hour
 
 
 # ---- metaAndAssetCtxs ---------------------------------------------------------------------------------
@@ -286,10 +279,8 @@ def funding_history(payload: Any, observed_at: datetime) -> Batch[FundingRate]:
 # ---- l2Book -------------------------------------------------------------------------------------------
 
 
-def _levels(levels: Sequence[Any], descending: bool) -> tuple[OrderBookLevel, ...]:
-    out = [OrderBookLevel(lv.px, lv.sz) for lv in levels]
-    out.sort(key=lambda lv: lv.price, reverse=descending)
-    return tuple(out)
+def _px_sz(level: Any) -> tuple[Decimal, Decimal]:
+    return level.px, level.sz
 
 
 def order_book_from(payload: Any, depth: int | None = None) -> OrderBook:
@@ -300,8 +291,6 @@ def order_book_from(payload: Any, depth: int | None = None) -> OrderBook:
     book = parse_wire(L2Book, payload, _V, ep)
     if len(book.levels) != 2:
         raise VenueParseError(_V, ep, "levels", f"expected [bids, asks], got {len(book.levels)} sides")
-    bids = _levels(book.levels[0], descending=True)
-    asks = _levels(book.levels[1], descending=False)
-    if depth is not None:
-        bids, asks = bids[:depth], asks[:depth]
+    bids = book_side(book.levels[0], best_high=True, depth=depth, level=_px_sz)
+    asks = book_side(book.levels[1], best_high=False, depth=depth, level=_px_sz)
     return OrderBook(VENUE, book.coin, ms_to_utc(book.time, ep, "time"), bids, asks)

@@ -9,12 +9,9 @@ from typing import ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import get_endpoint, require_aware
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import parse
-
-
-def _endpoint(path: str) -> str:
-    return f"GET {path}"
 
 
 class MarketData(MarketDataClient):
@@ -22,19 +19,18 @@ class MarketData(MarketDataClient):
 
     async def instruments(self) -> Batch[Instrument]:
         payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
-        return parse.instruments_body(payload, _endpoint(c.ORDER_BOOK_DETAILS_PATH))
+        return parse.instruments_body(payload, get_endpoint(c.ORDER_BOOK_DETAILS_PATH))
 
     async def funding_current(self) -> Batch[FundingRate]:
         payload = await self.http.get(c.FUNDING_RATES_PATH)
-        return parse.current_funding_body(payload, datetime.now(UTC), _endpoint(c.FUNDING_RATES_PATH))
+        return parse.current_funding_body(payload, datetime.now(UTC), get_endpoint(c.FUNDING_RATES_PATH))
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """Hourly settlements in [start, end), fetched in 720-hour windows (the venue caps a call at 750 rows)."""
         if instrument.venue_market_id is None:
             raise ValueError(f"{instrument.venue_symbol}: Lighter history needs the market id")
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware (UTC)")
-        ep = _endpoint(c.FUNDINGS_PATH)
+        require_aware(start, end)
+        ep = get_endpoint(c.FUNDINGS_PATH)
         out: Batch[FundingRate] = Batch()
         seen: set[datetime] = set()
         cursor = start
@@ -62,7 +58,7 @@ class MarketData(MarketDataClient):
 
     async def snapshots(self) -> Batch[MarketSnapshot]:
         payload = await self.http.get(c.ORDER_BOOK_DETAILS_PATH, {"filter": c.PERP_MARKET_TYPE})
-        return parse.snapshots_body(payload, datetime.now(UTC), _endpoint(c.ORDER_BOOK_DETAILS_PATH))
+        return parse.snapshots_body(payload, datetime.now(UTC), get_endpoint(c.ORDER_BOOK_DETAILS_PATH))
 
     async def order_book(self, instrument: Instrument, depth: int = 20) -> OrderBook:
         """Top ``depth`` levels, aggregated from the venue's individual resting orders (at most 250 per side)."""
@@ -73,5 +69,5 @@ class MarketData(MarketDataClient):
             c.ORDER_BOOK_ORDERS_PATH, {"market_id": instrument.venue_market_id, "limit": limit}
         )
         return parse.order_book(
-            payload, instrument.venue_symbol, datetime.now(UTC), depth, limit, _endpoint(c.ORDER_BOOK_ORDERS_PATH)
+            payload, instrument.venue_symbol, datetime.now(UTC), depth, limit, get_endpoint(c.ORDER_BOOK_ORDERS_PATH)
         )

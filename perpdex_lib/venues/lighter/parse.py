@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -19,7 +19,8 @@ from perpdex_lib.domain import (
     Venue,
 )
 from perpdex_lib.symbols import canonical_asset
-from perpdex_lib.venues.batch import Batch, map_rows
+from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import map_body_rows, next_full_hour, notional_usd, utc_from_epoch
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import schemas as s
@@ -27,9 +28,6 @@ from perpdex_lib.venues.wire import parse_wire
 
 VENUE = Venue.LIGHTER
 E = TypeVar("E", bound=s.Envelope)
-
-_MAX_EPOCH_S = 32_503_680_000  # year 3000: anything later is a unit mistake, not a time
-
 
 def envelope(model: type[E], payload: Any, endpoint: str) -> E:
     """Validate a whole body; a non-200 ``code`` is a venue error even inside an HTTP 200."""
@@ -40,14 +38,10 @@ def envelope(model: type[E], payload: Any, endpoint: str) -> E:
 
 
 def utc_from_s(value: int) -> datetime:
-    if not 0 <= value <= _MAX_EPOCH_S:
-        raise ValueError(f"epoch seconds out of range: {value}")
-    return datetime.fromtimestamp(value, UTC)
+    return utc_from_epoch(value, "s")
 
 
-def next_settlement(t: datetime) -> datetime:
-    """Lighter settles every hour on the hour: the next full hour strictly after ``t``."""
-    return t.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+next_settlement = next_full_hour  # Lighter settles every hour on the hour
 
 
 def _pow10(decimals: int, name: str) -> Decimal:
@@ -150,7 +144,7 @@ def snapshot(payload: Any, observed_at: datetime, endpoint: str = c.ORDER_BOOK_D
         return None
     asset, _ = canonical_asset(row.symbol)
     oi_base = row.open_interest
-    oi_usd = oi_base * row.mark_price if oi_base is not None and row.mark_price is not None else None
+    oi_usd = notional_usd(oi_base, row.mark_price)
     return MarketSnapshot(
         venue=VENUE,
         venue_symbol=row.symbol,
@@ -200,7 +194,7 @@ def order_book(
 
 # ---- whole bodies -> batches (what the client calls; one bad row is a reject, a bad envelope an error) ---------
 def _rows(rows: list[Any], convert: Any, endpoint: str) -> Batch[Any]:
-    return map_rows(rows, convert, VENUE.value, endpoint, lambda r: r)
+    return map_body_rows(rows, convert, VENUE.value, endpoint)
 
 
 def instruments_body(payload: Any, endpoint: str = c.ORDER_BOOK_DETAILS_PATH) -> Batch[Instrument]:

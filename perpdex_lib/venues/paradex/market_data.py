@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
+from perpdex_lib.venues.common import require_aware
 from perpdex_lib.venues.paradex import constants as c
 from perpdex_lib.venues.paradex import parse
 from perpdex_lib.venues.paradex.schemas import FundingDataRow
@@ -56,8 +57,7 @@ class MarketData(MarketDataClient):
 
     async def funding_history(self, instrument: Instrument, start: datetime, end: datetime) -> Batch[FundingRate]:
         """One settled row per period boundary in ``[start, end)``: the last observation at or before it."""
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be timezone-aware (UTC)")
+        require_aware(start, end)
         if start >= end:
             return Batch()
         now = datetime.now(UTC)
