@@ -194,7 +194,7 @@ BEGIN
         FROM leg2 l
     )
     SELECT row_number() OVER () AS leg_id, leg.* FROM leg;
-    ANALYZE pg_temp.opp_leg;
+    ANALYZE pg_temp.opp_leg (leg_id, asset, venue, reason);
 
     CREATE TEMP TABLE opp_pair ON COMMIT DROP AS
     WITH pair0 AS (
@@ -256,11 +256,12 @@ BEGIN
         FROM pair2 p
     )
     SELECT * FROM pair;
-    ANALYZE pg_temp.opp_pair;
+    ANALYZE pg_temp.opp_pair (reason, long_id, short_id);
 
     -- Persistence depends only on the settled history visible at p_now, which changes when the hour rolls or
     -- late settlements arrive. A pair's statistics are reused from the cache while the window end and both
-    -- legs' history fingerprints (count, sums, time range of the window's settled rows) are unchanged.
+    -- legs' history fingerprints (count, sum of rates and of intervals, time range of the window's settled
+    -- rows) are unchanged.
     CREATE TEMP TABLE opp_fp ON COMMIT DROP AS
     WITH live AS (  -- legs of the pairs that passed every other check: only they need persistence
         SELECT l.leg_id, l.venue, l.venue_symbol, l.continuous_funding
@@ -269,9 +270,8 @@ BEGIN
                            UNION SELECT short_id FROM pg_temp.opp_pair WHERE reason IS NULL)
     )
     SELECT l.leg_id, l.venue, l.venue_symbol, l.continuous_funding,
-           format('%s|%s|%s|%s|%s|%s|%s', count(s.rate_per_hour), sum(s.rate_per_hour),
-                  sum(s.rate_per_hour * s.rate_per_hour), sum(s.interval_hours), min(s.funding_time),
-                  max(s.funding_time), l.continuous_funding) AS fp
+           format('%s|%s|%s|%s|%s|%s', count(s.rate_per_hour), sum(s.rate_per_hour), sum(s.interval_hours),
+                  min(s.funding_time), max(s.funding_time), l.continuous_funding) AS fp
     FROM live l
     LEFT JOIN analytics.opp_settled(p_now) s ON s.venue = l.venue AND s.venue_symbol = l.venue_symbol
     GROUP BY l.leg_id, l.venue, l.venue_symbol, l.continuous_funding;
@@ -324,7 +324,7 @@ BEGIN
         GROUP BY c.leg_id, c.bucket
     )
     SELECT * FROM hourly;
-    ANALYZE pg_temp.opp_hourly;
+    ANALYZE pg_temp.opp_hourly (leg_id, bucket);
 
 
     INSERT INTO pg_temp.opp_pstat

@@ -15,6 +15,9 @@ Measured (p50 over ``--repeats``):
   raw settled history, recomputing each leg's checks, book walks and hourly series per pair (what a
   caller re-checking pairs one by one does). One pass (it is slow).
 
+CPU time of the database backend (psutil) and of the Python process is reported next to wall time, since
+the build host is shared and wall times move with its load.
+
 Targets: sql_p50 < 200 ms on 2 cores; python_pairwise / sql_p50 >= 10 (python_p50 / sql_p50 reported too).
 Options: --assets N (400), --venues N (7), --repeats N (5), --seed N (11).
 """
@@ -39,6 +42,24 @@ from perpdex_lib.opportunities.sql import compute_in_db, fetch_run
 
 def _p50(xs: list[float]) -> float:
     return round(statistics.median(xs) * 1000, 1)
+
+
+def _backend(conn: psycopg.Connection):  # type: ignore[no-untyped-def]
+    """The server process of this connection, to read its CPU time (local cluster only)."""
+    import psutil
+
+    try:
+        return psutil.Process(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+    except (psutil.Error, TypeError):
+        return None
+
+
+def _cpu(proc) -> float:  # type: ignore[no-untyped-def]
+    """CPU seconds (user + system) of the backend: unlike wall time, unaffected by other loads on the host."""
+    if proc is None:
+        return float("nan")
+    t = proc.cpu_times()
+    return t.user + t.system
 
 
 def run(args: list[str]) -> dict:
@@ -73,14 +94,19 @@ def run(args: list[str]) -> dict:
                 ac.execute("VACUUM ANALYZE")
             params = OpportunityParams()
 
+            backend = _backend(conn)
             sql_s: list[float] = []
+            sql_cpu: list[float] = []
             run_id = ""
-            for _ in range(opts.repeats + 1):  # the first run warms caches and plans; not counted
+            for _ in range(opts.repeats + 1):  # the first run is cold (no cached persistence); not in the p50
+                c0 = _cpu(backend)
                 t0 = time.perf_counter()
                 run_id = compute_in_db(conn, params, NOW)
                 conn.commit()
                 sql_s.append(time.perf_counter() - t0)
+                sql_cpu.append(_cpu(backend) - c0)
             sql_cold_s, sql_s = sql_s[0], sql_s[1:]
+            sql_cold_cpu, sql_cpu = sql_cpu[0], sql_cpu[1:]
             sql_result = fetch_run(conn, run_id)
             inner_ms, cached = conn.execute(
                 "SELECT duration_ms, persistence_pairs_cached FROM analytics.opportunity_runs WHERE run_id = %s",
@@ -88,17 +114,21 @@ def run(args: list[str]) -> dict:
 
             load_s: list[float] = []
             py_s: list[float] = []
+            py_cpu: list[float] = []
             py_result = None
             for _ in range(max(1, opts.repeats // 2)):
                 t0 = time.perf_counter()
                 inputs = load_inputs(conn, NOW, params)
                 t1 = time.perf_counter()
+                c1 = time.process_time()
                 py_result = compute(inputs, params, NOW)
+                py_cpu.append(time.process_time() - c1)
                 t2 = time.perf_counter()
                 load_s.append(t1 - t0)
                 py_s.append(t2 - t1)
             assert py_result is not None
             t0 = time.perf_counter()
+            c0 = time.process_time()
             by_asset: dict[str, list] = {}
             for leg in inputs.legs:
                 by_asset.setdefault(leg.asset, []).append(leg)
@@ -111,6 +141,7 @@ def run(args: list[str]) -> dict:
                                 inputs.history.get(long.key, ()), inputs.history.get(short.key, ())))
                             naive_opps += out.__class__.__name__ == "Opportunity"
             naive_s = time.perf_counter() - t0
+            naive_cpu = time.process_time() - c0
             same = py_result.opportunities == sql_result.opportunities
             settled = sum(len(v) for v in inputs.history.values())
     finally:
@@ -127,6 +158,10 @@ def run(args: list[str]) -> dict:
                    "persistence_pairs_cached": cached},
         "python_ms": {"p50": py_p50, "load_inputs_p50": _p50(load_s),
                       "with_load_p50": round(py_p50 + _p50(load_s), 1)},
+        "cpu_ms": {"sql_backend_p50": _p50(sql_cpu), "sql_backend_cold": round(sql_cold_cpu * 1000, 1),
+                   "python_compute_p50": _p50(py_cpu), "python_pairwise": round(naive_cpu * 1000, 1),
+                   "ratio_pairwise_over_sql": round(naive_cpu / statistics.median(sql_cpu), 1)
+                   if statistics.median(sql_cpu) > 0 else None},
         "python_pairwise_ms": round(naive_s * 1000, 1),
         "ratio_python_pairwise_over_sql": round(naive_s * 1000 / sql_p50, 1),
         "ratio_python_over_sql": round(py_p50 / sql_p50, 1),
