@@ -73,7 +73,7 @@ if queries.has_relation("opportunity_rejection_reasons_latest"):
     if not reasons.empty:
         with st.expander(f"Rejected pairs in the latest runs: {int(reasons['pairs'].sum())}"):
             st.bar_chart(reasons.groupby("reason_code")["pairs"].sum().sort_values(), horizontal=True,
-                         x_label="pairs", y_label="reason")
+                         x_label="reason", y_label="pairs")
 
 # --- drill-down ---------------------------------------------------------------------------------------------
 st.subheader("Pair history")

@@ -80,7 +80,7 @@ else:
         if "reason_code" in quarantine.columns and count_col:
             by_reason = quarantine.groupby("reason_code")[count_col].sum().sort_values(ascending=False)
             st.metric("Quarantined rows", int(by_reason.sum()))
-            st.bar_chart(by_reason, horizontal=True, x_label="rows", y_label="reason")
+            st.bar_chart(by_reason, horizontal=True, x_label="reason", y_label="rows")
         st.dataframe(quarantine, hide_index=True, width="stretch")
 
 st.subheader("Recent ingest runs")

@@ -25,6 +25,7 @@ if pairs.empty:
     ui.empty_state("No positions yet: the executor has not opened any pair.")
     st.stop()
 
+pairs["entry_apr"] = pairs["entry_apr"] * 100  # a fraction in the journal, shown in %
 open_pairs = pairs[~pairs["is_closed"]]
 closed = pairs[pairs["is_closed"]]
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -34,7 +35,9 @@ c3.metric("Net PnL", f"${pairs['net_pnl_usd'].sum():,.2f}")
 c4.metric("Funding earned", f"${pairs['funding_usd'].sum():,.2f}")
 c5.metric("Fees paid", f"${pairs['fees_usd'].sum():,.2f}")
 
-money = {c: USD for c in ("target_notional_usd", "funding_usd", "fees_usd", "trading_pnl_usd", "net_pnl_usd")}
+money: dict[str, object] = {
+    c: USD for c in ("target_notional_usd", "funding_usd", "fees_usd", "trading_pnl_usd", "net_pnl_usd")}
+money["entry_apr"] = st.column_config.NumberColumn("entry APR %", format="%.2f")
 st.subheader("Open pairs")
 if open_pairs.empty:
     ui.empty_state("No open pairs.")
@@ -49,7 +52,7 @@ else:
                  column_config=money)
     reasons = closed["exit_reason"].fillna("unknown").value_counts()
     st.caption("Exit reasons")
-    st.bar_chart(reasons, horizontal=True, x_label="pairs", y_label="reason")
+    st.bar_chart(reasons, horizontal=True, x_label="reason", y_label="pairs")
 
 st.subheader("Legs")
 labels = {r.pair_id: f"{r.pair_id} ({r.asset}, {r.state})" for r in pairs.itertuples(index=False)}
@@ -64,11 +67,18 @@ st.subheader("PnL over time")
 window = st.radio("Window", list(PNL_DAYS), index=1, horizontal=True, key="pos_pnl_window")
 start = pd.Timestamp(ui.now_utc()).floor("h").to_pydatetime() - timedelta(days=PNL_DAYS[window])
 marks = queries.exec_pnl_marks(start)
-if marks.empty:
-    ui.empty_state("No PnL marks in this window.")
+closed_in_window = closed[pd.to_datetime(closed["closed_at"], utc=True) >= pd.Timestamp(start)]
+if marks.empty and closed_in_window.empty:
+    ui.empty_state("No PnL marks or closed pairs in this window.")
 else:
-    wide = marks.pivot_table(index="bucket", columns="pair_id", values="net_pnl_usd", aggfunc="last")
-    grid = pd.date_range(wide.index.min(), wide.index.max(), freq="h", tz=wide.index.tz)
-    wide = wide.reindex(grid).ffill()  # a pair's PnL holds until its next mark
-    total = wide.sum(axis=1, min_count=1).rename("total net PnL (USD)")
-    st.line_chart(total, y_label="USD")
+    end = pd.Timestamp(ui.now_utc()).floor("h")
+    grid = pd.date_range(pd.Timestamp(start), end, freq="h")
+    total = pd.Series(0.0, index=grid)
+    if not marks.empty:
+        wide = marks.pivot_table(index="bucket", columns="pair_id", values="net_pnl_usd", aggfunc="last")
+        wide.index = pd.to_datetime(wide.index, utc=True)
+        # a live pair's PnL holds until its next mark; a closed pair's marks stop when it closes
+        total += wide.reindex(grid).ffill().drop(columns=list(closed["pair_id"]), errors="ignore").sum(axis=1)
+    for r in closed.itertuples(index=False):  # realised net PnL counts from the hour the pair closed
+        total[grid >= pd.Timestamp(r.closed_at).floor("h")] += r.net_pnl_usd
+    st.line_chart(total.rename("net PnL USD, live marks + realised"), y_label="USD")

@@ -94,11 +94,12 @@ class Tab:
         await self.call("Page.navigate", url=url)
         deadline = time.monotonic() + timeout_s
         text = ""
+        settled = 0
         while time.monotonic() < deadline:
             text = str(await self.evaluate("document.body ? document.body.innerText : ''") or "")
             running = await self.evaluate(RUNNING_JS)
-            if all(e in text for e in expect) and not running:
-                await asyncio.sleep(0.5)  # let charts finish their layout before the screenshot
+            settled = settled + 1 if all(e in text for e in expect) and not running else 0
+            if settled >= 3:  # stable for three polls: the run finished and charts laid out
                 return str(await self.evaluate("document.body.innerText") or "")
             await asyncio.sleep(0.25)
         missing = [e for e in expect if e not in text]

@@ -44,6 +44,17 @@ def seeded(dashboard_url: str, clean_db: str) -> str:
     return dashboard_url
 
 
+def chart_frames(at: AppTest) -> list:
+    """The data of every Vega-Lite chart on the page (line/bar/altair charts), decoded from Arrow."""
+    import pyarrow as pa
+
+    frames = []
+    for element in at.main:
+        if getattr(element, "type", None) == "vega_lite_chart" and element.proto.datasets:
+            frames.append(pa.ipc.open_stream(element.proto.datasets[0].data.data).read_pandas())
+    return frames
+
+
 def open_page(page: str | None = None) -> AppTest:
     """Run the app (default page) or switch to ``pages/<page>.py``; fail on any script exception."""
     at = AppTest.from_file(str(APP), default_timeout=60).run()

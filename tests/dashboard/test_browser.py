@@ -24,7 +24,7 @@ SCREENSHOTS = ROOT / ".local" / "screenshots"
 # url path → text that proves the page rendered with the seeded data (not a skeleton, not an error). Table cells are
 # drawn on a canvas (not in innerText), so these come from titles, metrics, badges and chart axes.
 PAGES: dict[str, list[str]] = {
-    "": ["Opportunities"],
+    "": ["Best net APR", "50.00 %", "Opportunities: fresh", "Pair history", "Mean spread"],
     "funding": ["Funding explorer", "Current rates: fresh", "History", "hyperliquid"],
     "positions": ["Positions & PnL", "Open pairs", "$13.00", "$19.50", "spread_reversed"],
     "executor": ["Executor paper-1", "ACTIVE", "paper", "heartbeat:", "Recent events"],

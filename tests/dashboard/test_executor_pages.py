@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import open_page
+from tests.dashboard.conftest import chart_frames, open_page
 from tests.dashboard.seed import EXPECTED_FEES_USD, EXPECTED_FUNDING_USD, EXPECTED_NET_PNL_USD
 
 pytestmark = pytest.mark.integration
@@ -64,3 +64,13 @@ def test_positions_page_pnl_funding_fees_and_exit_reasons(seeded: str) -> None:
 def test_positions_page_empty_state(dashboard_url: str) -> None:
     at = open_page("positions")
     assert "No positions yet" in _text(at)
+
+
+def test_positions_pnl_over_time_adds_realised_pnl_of_closed_pairs(seeded: str) -> None:
+    at = open_page("positions")
+    at.radio(key="pos_pnl_window").set_value("7 days").run()
+    assert not at.exception
+    pnl = chart_frames(at)[-1].iloc[:, -1]  # hourly total, oldest first
+    assert pnl.iloc[-1] == pytest.approx(float(EXPECTED_NET_PNL_USD))  # open pair's last mark 9 + closed pair 4
+    assert pnl.iloc[-3] == pytest.approx(10.0)  # earlier marks net 6, plus the pair closed a day ago
+    assert pnl.iloc[0] == pytest.approx(0.0)  # a week ago: no marks yet, nothing closed
