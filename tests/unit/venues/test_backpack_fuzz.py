@@ -11,80 +11,36 @@ import copy
 import functools
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook
 from perpdex_lib.venues.backpack import parse
 from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.errors import VenueParseError
-from perpdex_lib.venues.wire import decode_json
+from tests.unit.venues.fuzz_support import check_rejects, fuzz_settings, json_values, mutated, samples_dir
+from tests.unit.venues.fuzz_support import load_sample as _load_sample
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "backpack"
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared exchange_samples not present")
+pytestmark = pytest.mark.skipif(not samples_dir("backpack").is_dir(), reason="shared exchange_samples not present")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-TRICKY_STRINGS = ["", "NaN", "Infinity", "-Infinity", "1e400", "-1", "0", "0.0001", "abc", "2025-08-20T00:00:00",
-                  "BTC_USDC_PERP", "SOL_USDC", "kPEPE", "PERP", "Open", "1E-50"]
-scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.decimals(allow_nan=False, allow_infinity=False)
-    | st.sampled_from(TRICKY_STRINGS)
-    | st.text(max_size=8)
-)
-json_values = st.recursive(
-    scalars, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3),
-    max_leaves=6,
-)
-
-
-def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*prefix, i))
-    return out
+FUZZ = fuzz_settings(100)
+VALUES = json_values("0.0001", "2025-08-20T00:00:00", "BTC_USDC_PERP", "SOL_USDC", "kPEPE", "PERP", "Open")
 
 
 def mutate(data: st.DataObject, body: Any) -> Any:
-    """Apply 1-3 random edits: replace a value, delete a key or list item, or duplicate a list item."""
-    body = copy.deepcopy(body)
-    for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(body)))
-        if not path:
-            body = data.draw(json_values)
-            continue
-        parent = body
-        for key in path[:-1]:
-            parent = parent[key]
-        op = data.draw(st.sampled_from(["replace", "replace", "delete", "dup"]))
-        key = path[-1]
-        if op == "replace":
-            parent[key] = data.draw(json_values)
-        elif op == "delete":
-            del parent[key]
-        elif isinstance(parent, list):
-            parent.append(copy.deepcopy(parent[key]))
-    return body
+    return data.draw(mutated(body, VALUES))
 
 
 @functools.cache
-def _text(name: str) -> str:
-    return (SAMPLES / f"{name}.json").read_text()
+def _cached(name: str) -> Any:
+    return _load_sample("backpack", name)
 
 
 def load(name: str) -> Any:
-    return decode_json(_text(name))
+    return copy.deepcopy(_cached(name))  # parsers get a body of their own
 
 
 @functools.cache
@@ -95,8 +51,7 @@ def _instruments() -> dict[str, Instrument]:
 def _check(batch: Batch, kind: type) -> None:
     assert isinstance(batch, Batch)
     assert all(isinstance(x, kind) for x in batch.items)
-    for r in batch.rejects:
-        assert r.venue == "backpack" and r.reason_code in {"parse_error", "unknown_unit", "unknown_interval"}
+    check_rejects(batch, "backpack", {"parse_error", "unknown_unit", "unknown_interval"})
 
 
 @FUZZ

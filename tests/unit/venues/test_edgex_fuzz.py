@@ -8,21 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from perpdex_lib.venues.edgex import parse
-from tests.unit.venues.test_lighter_fuzz import check_only_venue_errors, load_sample, mutated
+from tests.unit.venues.fuzz_support import fuzz_settings, json_values, load_sample, mutated, only_venue_errors
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "edgex"
 NOW = datetime(2024, 12, 19, 8, 38, tzinfo=UTC)
+VALUES = json_values("SUCCESS", "BTCUSD", "10000001", "1000PEPE", floats=True)
+
+
+def check_only_venue_errors(fn: Callable[[Any], Any], body: Any) -> None:
+    only_venue_errors(lambda: fn(body))
 
 
 def _contracts() -> dict[str, parse.ContractInfo]:
-    return parse.contracts_body(load_sample(SAMPLES, "meta_data"))
+    return parse.contracts_body(load_sample("edgex", "meta_data"))
 
 
 PARSERS: dict[str, Callable[[], list[Callable[[Any], Any]]]] = {
@@ -42,11 +45,11 @@ PARSERS: dict[str, Callable[[], list[Callable[[Any], Any]]]] = {
 
 @pytest.mark.parametrize("name", sorted(PARSERS))
 def test_mutated_bodies_only_raise_venue_errors(name: str) -> None:
-    doc = load_sample(SAMPLES, name)
+    doc = load_sample("edgex", name)
     parsers = PARSERS[name]()
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(mutated(doc))
+    @fuzz_settings(100)
+    @given(mutated(doc, VALUES))
     def run(body: Any) -> None:
         for fn in parsers:
             check_only_venue_errors(fn, body)
@@ -56,11 +59,11 @@ def test_mutated_bodies_only_raise_venue_errors(name: str) -> None:
 
 def test_mutated_metadata_never_breaks_the_funding_join() -> None:
     """Contracts from a damaged metadata body are still a usable id -> name map (bad contracts left out)."""
-    meta = load_sample(SAMPLES, "meta_data")
-    latest = load_sample(SAMPLES, "latest_funding_rate")
+    meta = load_sample("edgex", "meta_data")
+    latest = load_sample("edgex", "latest_funding_rate")
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(mutated(meta))
+    @fuzz_settings(60)
+    @given(mutated(meta, VALUES))
     def run(body: Any) -> None:
         def join(b: Any) -> Any:
             return parse.current_funding_body(latest, parse.contracts_body(b), NOW)

@@ -2,71 +2,29 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import parse
-from perpdex_lib.venues.wire import decode_json
+from tests.unit.venues.fuzz_support import fuzz_settings, json_values, load_sample, only_venue_errors
+from tests.unit.venues.fuzz_support import mutated as _mutated
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "grvt"
 OBSERVED = datetime(2025, 12, 3, 15, 12, tzinfo=UTC)
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-# Values that break parsers in practice: wrong JSON type, huge/odd numbers, number-like strings.
-_ODD = st.sampled_from(
-    ["", "NaN", "Infinity", "-inf", "1e999999", "-0", "0x10", "9" * 40, "BTC_USDT_Perp", "PERPETUAL", "1.5"]
-)
-_LEAF = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-    st.decimals(allow_nan=False, allow_infinity=False, places=6), st.text(max_size=8), _ODD,
-)
-JSON = st.recursive(
-    _LEAF, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=6,
-)
+FUZZ = fuzz_settings(150)
+VALUES = json_values("BTC_USDT_Perp", "PERPETUAL", "1.5")
 
 
-def _slots(node: Any, out: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out.append((node, k))
-            _slots(v, out)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out.append((node, i))
-            _slots(v, out)
-    return out
-
-
-@st.composite
-def mutated(draw: st.DrawFn, body: Any) -> Any:
-    """Up to three random edits anywhere in the body: replace a value, delete a key/item, or replace it all."""
-    body = copy.deepcopy(body)
-    for _ in range(draw(st.integers(1, 3))):
-        slots = _slots(body, [])
-        if not slots or draw(st.integers(0, 20)) == 0:
-            return draw(JSON)
-        container, key = draw(st.sampled_from(slots))
-        if draw(st.booleans()):
-            container[key] = draw(JSON)
-        else:
-            del container[key]
-    return body
+def mutated(body: Any) -> st.SearchStrategy[Any]:
+    return _mutated(body, VALUES)
 
 
 def _sample(name: str) -> Any:
-    path = SAMPLES / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"exchange sample {path} not available")
-    return decode_json(path.read_text())
+    return load_sample("grvt", name)
 
 
 def _instruments() -> dict[str, Any]:
@@ -74,14 +32,7 @@ def _instruments() -> dict[str, Any]:
 
 
 def _only_allowed(fn: Any) -> None:
-    try:
-        result = fn()
-    except (VenueParseError, VenueHttpError):  # an error body is an error, never data
-        return
-    items = result[0] if isinstance(result, tuple) else result
-    if hasattr(items, "rejects"):
-        for reject in items.rejects:
-            assert reject.reason_code in {"parse_error", "unknown_unit"}
+    only_venue_errors(fn)  # an error body is an error, never data
 
 
 def test_instruments_fuzz():
