@@ -146,6 +146,13 @@ VENUE_FRESHNESS = text(
 QUARANTINE_SUMMARY = text("SELECT * FROM reporting.quarantine_summary")
 
 INGEST_RUNS = text("SELECT * FROM reporting.ingest_runs ORDER BY started_at DESC LIMIT :limit")
+INGEST_LAST_GOOD = text(
+    """
+    SELECT venue, max(finished_at) AS last_good_at
+    FROM reporting.ingest_runs WHERE status = 'success' AND job = 'ingest'
+    GROUP BY venue
+    """
+)
 
 # --- executor and positions (views from 0201_dashboard_execution_views) --------------------------------------------
 
@@ -321,6 +328,12 @@ def quarantine_summary() -> pd.DataFrame:
 
 def ingest_runs(limit: int = 50) -> pd.DataFrame:
     return live(INGEST_RUNS, limit=limit)
+
+
+def ingest_last_good() -> dict[str, object]:
+    """venue → finish time of its last successful ingest run."""
+    frame = live(INGEST_LAST_GOOD)
+    return dict(zip(frame["venue"], frame["last_good_at"], strict=True))
 
 
 def exec_status() -> pd.DataFrame:

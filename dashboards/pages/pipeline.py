@@ -10,7 +10,7 @@ from dashboards import queries, ui
 GRACE_S = 15 * 60  # a settlement shows up a few minutes after it happens
 
 
-def _venue_table(fresh: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame:
+def _venue_table(fresh: pd.DataFrame, last_good: dict[str, object] | None) -> pd.DataFrame:
     now = ui.now_utc()
     rows = []
     for r in fresh.itertuples(index=False):
@@ -33,31 +33,25 @@ def _venue_table(fresh: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame
             "last observed age": ui.human_age(observed_age),
             "instruments": int(r.instruments),
         }
-        if runs is not None:
-            row["last good ingest"] = _last_good(runs, r.venue)
+        if last_good is not None:
+            row["last good ingest"] = ui.human_age(ui.age_seconds(last_good.get(r.venue))) + (
+                " ago" if last_good.get(r.venue) is not None else "")
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _last_good(runs: pd.DataFrame, venue: str) -> object:
-    if "venue" not in runs.columns or "status" not in runs.columns:
-        return None
-    ok = runs[(runs["venue"] == venue) & runs["status"].astype(str).str.lower().isin(["success", "ok", "succeeded"])]
-    ts_col = next((c for c in ("finished_at", "ended_at", "started_at") if c in ok.columns), None)
-    return ok[ts_col].max() if ts_col and len(ok) else None
 
 
 st.title("Pipeline health")
 available = queries.reporting_columns()
 
-runs = queries.ingest_runs() if "ingest_runs" in available else None
+has_runs = "ingest_runs" in available
+runs = queries.ingest_runs() if has_runs else None
 
 st.subheader("Data age per venue")
 fresh = queries.venue_freshness()
 if fresh.empty or fresh["last_settled_at"].isna().all():
     ui.empty_state("No funding data has been ingested yet. Start the pipeline with `perpdex up`.")
 else:
-    table = _venue_table(fresh, runs)
+    table = _venue_table(fresh, queries.ingest_last_good() if has_runs else None)
     c1, c2, c3 = st.columns(3)
     c1.metric("Venues OK", int((table["status"] == "OK").sum()))
     c2.metric("Venues stale", int((table["status"] == "STALE").sum()))

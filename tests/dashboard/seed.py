@@ -22,6 +22,8 @@ INSTRUMENTS: list[tuple[str, str, str, int, Decimal, Decimal]] = [
     ("aster", "1000PEPEUSDT", "PEPE", 4, Decimal("-0.00002"), Decimal("-0.00001")),
 ]
 HISTORY_DAYS = 10
+# (run_id, venue, status, minutes ago): aster's latest run failed, its last good one is 70 minutes old
+INGEST_RUNS = [("r1", "lighter", "success", 10), ("r1", "aster", "failed", 10), ("r0", "aster", "success", 70)]
 QUARANTINE = [("lighter", "funding", "bad_json")] * 3 + [("aster", "snapshots", "negative_price")] * 2
 
 
@@ -82,6 +84,13 @@ def seed(conn: psycopg.Connection) -> None:
                 "INSERT INTO dq.quarantine (venue, endpoint, reason_code, detail, payload, run_id)"
                 " VALUES (%s, %s, %s, 'seeded', '{}'::jsonb, 'seed')",
                 (venue, endpoint, reason),
+            )
+        for run_id, venue, status, minutes_ago in INGEST_RUNS:
+            cur.execute(
+                "INSERT INTO dq.ingest_runs (run_id, venue, job, status, started_at, finished_at, rows_extracted,"
+                " rows_loaded, rows_rejected, error) VALUES (%s, %s, 'ingest', %s, now() - make_interval(mins => %s),"
+                " now() - make_interval(mins => %s) + interval '20 seconds', 100, 95, 5, %s)",
+                (run_id, venue, status, minutes_ago, minutes_ago, "timeout" if status == "failed" else None),
             )
         cur.execute("SELECT reporting.refresh_funding_daily('-infinity')")
     conn.commit()

@@ -30,6 +30,11 @@ def test_pipeline_health_ages_and_quarantine(seeded: str) -> None:
     assert venues.loc["hyperliquid", "status"] == "OK"
     assert venues.loc["grvt", "status"] == "NO DATA"
     assert venues.loc["lighter", "instruments"] == 2
+    assert venues.loc["lighter", "last good ingest"] == "10 min ago"
+    assert venues.loc["aster", "last good ingest"] == "70 min ago"
+    assert venues.loc["grvt", "last good ingest"] == "never"
+    assert metrics["Runs success"] == "2"
+    assert metrics["Runs failed"] == "1"
     quarantine = at.dataframe[1].value
     assert dict(zip(quarantine["reason_code"], quarantine["rows_total"], strict=True)) == {
         "bad_json": 3, "negative_price": 2}
@@ -52,5 +57,6 @@ def test_pipeline_empty_warehouse(dashboard_url: str) -> None:
     text = _text(at)
     assert "No funding data has been ingested yet" in text
     assert "No quarantined rows" in text
+    assert "The pipeline has not recorded any runs yet" in text
 
 
