@@ -1,4 +1,5 @@
 -- Opportunity engine, part 2: the set-based SQL implementation.
+-- (compute_opportunities is replaced by 0053, which adds the persistence cache; the rules are unchanged.)
 -- perpdex_lib/opportunities/engine.py implements the same rules in Python; tests/integration/opportunities
 -- proves the two agree digit for digit on randomised inputs. Keep them in step: a change here is a change
 -- there (docs/OPPORTUNITIES.md has the formulas).
