@@ -225,6 +225,7 @@ def evaluate_pair(long_leg: LegQuote, short_leg: LegQuote, params: OpportunityPa
     with engine_context():
         if long_leg.asset != short_leg.asset:
             raise ValueError(f"legs trade different assets: {long_leg.asset} vs {short_leg.asset}")
+
         def series() -> tuple[Series, Series] | None:
             if history is None:
                 return None
@@ -253,6 +254,7 @@ def compute(inputs: MarketInputs, params: OpportunityParams, now: datetime) -> E
             if leg.key not in cache:
                 cache[leg.key] = leg_series(leg, history.get(leg.key, ()), now)
             return cache[leg.key]
+
         opportunities: list[Opportunity] = []
         rejections: list[Rejection] = []
         for asset in sorted(by_asset):
