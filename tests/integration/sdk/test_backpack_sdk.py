@@ -12,13 +12,13 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from perpdex_lib.domain import Venue
 from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.venues.backpack import perp_symbol
+from tests.venues_support import shape_diff
 
 pytestmark = pytest.mark.integration
 BP = Venue.BACKPACK
@@ -130,39 +130,10 @@ SHAPES = [
 ]
 
 
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    return "number" if isinstance(value, int | float | Decimal) else type(value).__name__
-
-
-def shape_errors(got: Any, want: Any, path: str = "$") -> list[str]:
-    """Keys and JSON types of ``got`` versus the sample ``want``, recursively (a sample null accepts anything)."""
-    if want is None:
-        return []
-    if _kind(got) != _kind(want):
-        return [f"{path}: {_kind(got)} where the venue sends {_kind(want)}"]
-    if isinstance(want, dict):
-        errors = [f"{path}: keys {sorted(set(got) ^ set(want))} differ"] if set(got) != set(want) else []
-        for key in set(got) & set(want):
-            errors += shape_errors(got[key], want[key], f"{path}.{key}")
-        return errors
-    if isinstance(want, list) and want:
-        errors = []
-        for i, item in enumerate(got):
-            candidates = [shape_errors(item, w, f"{path}[{i}]") for w in want]
-            if all(candidates):
-                errors += min(candidates, key=len)
-        return errors
-    return []
-
-
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="shared exchange_samples not present")
 @pytest.mark.parametrize(("path", "sample"), SHAPES, ids=[s for _, s in SHAPES])
 def test_simulator_body_has_the_sample_shape(sim_urls, path: str, sample: str) -> None:
     with urllib.request.urlopen(f"{sim_urls[BP]}{path}", timeout=10) as resp:
         body = json.loads(resp.read(), parse_float=Decimal)
     want = json.loads((SAMPLES / f"{sample}.json").read_text(), parse_float=Decimal)
-    assert shape_errors(body, want) == []
+    assert shape_diff(want, body, null_accepts_any=True) == []

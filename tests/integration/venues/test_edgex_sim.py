@@ -17,7 +17,7 @@ from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.edgex import contract_id
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
-from tests.integration.venues.test_lighter_sim import SAMPLES, wire_shape_diff
+from tests.venues_support import SAMPLES, shape_diff
 
 pytestmark = pytest.mark.integration
 EX = Venue.EDGEX
@@ -236,7 +236,7 @@ async def test_simulator_bodies_match_the_sample_wire_shapes(sim_urls: dict[Venu
     async with aiohttp.ClientSession() as session, session.get(sim_urls[EX] + path) as resp:
         assert resp.status == 200
         body = await resp.json()
-    assert wire_shape_diff(json.loads(sample_file.read_text()), body) == []
+    assert shape_diff(json.loads(sample_file.read_text()), body) == []
 
 
 def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:

@@ -6,8 +6,6 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -19,6 +17,7 @@ from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.lighter import market_id
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+from tests.venues_support import SAMPLES, shape_diff
 
 pytestmark = pytest.mark.integration
 LT = Venue.LIGHTER
@@ -211,32 +210,6 @@ async def test_stale_venue_serves_old_estimates(private_sim: SimServer, private_
 
 
 # ---- wire contract: the simulator's bodies have the samples' keys and JSON types -------------------------------
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    return type(value).__name__
-
-
-def wire_shape_diff(sample: Any, body: Any, path: str = "") -> list[str]:
-    """Differences in keys and JSON types between a recorded sample and a simulator body (first list items)."""
-    if _kind(sample) != _kind(body):
-        return [f"{path}: sample {_kind(sample)}, simulator {_kind(body)}"]
-    out: list[str] = []
-    if isinstance(sample, dict):
-        if set(sample) != set(body):
-            out.append(f"{path}: missing {sorted(set(sample) - set(body))}, extra {sorted(set(body) - set(sample))}")
-        for key in set(sample) & set(body):
-            out += wire_shape_diff(sample[key], body[key], f"{path}.{key}")
-    elif isinstance(sample, list) and sample and body:
-        out += wire_shape_diff(sample[0], body[0], f"{path}[0]")
-    return out
 
 
 @pytest.mark.parametrize(
@@ -259,7 +232,7 @@ async def test_simulator_bodies_match_the_sample_wire_shapes(sim_urls: dict[Venu
     async with aiohttp.ClientSession() as session, session.get(sim_urls[LT] + path) as resp:
         assert resp.status == 200
         body = await resp.json()
-    assert wire_shape_diff(json.loads(sample_file.read_text()), body) == []
+    assert shape_diff(json.loads(sample_file.read_text()), body) == []
 
 
 def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:

@@ -1,0 +1,88 @@
+"""Helpers the venue simulator, connector and SDK tests share: the recorded samples, fault injection into a
+private simulator, and the recursive JSON-shape comparison that keeps the simulator true to the wire."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from perpdex_lib.domain import OrderBook, Venue
+from perpdex_lib.sim.server import SimServer
+
+SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "exchange_samples"
+
+
+def set_faults(sim: SimServer, venue: Venue, **values: object) -> dict[str, int]:
+    """Inject faults into one venue of a private simulator (same process); returns its live fault counters."""
+    faults = sim.contexts[venue].faults
+    faults.config.update(values)
+    return faults.stats
+
+
+def assert_book_sorted(book: OrderBook) -> None:
+    """Best first on both sides and not crossed."""
+    assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
+    assert [lv.price for lv in book.asks] == sorted(lv.price for lv in book.asks)
+    if book.bids and book.asks:
+        assert book.best_bid < book.best_ask
+
+
+# ---- wire shapes ---------------------------------------------------------------------------------------------
+def json_kind(value: Any, *, exact_numbers: bool = False) -> str:
+    """The JSON type of a decoded value; ``exact_numbers`` tells integers from decimals (``1`` vs ``1.0``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int" if exact_numbers else "number"
+    if isinstance(value, float | Decimal):
+        return "float" if exact_numbers else "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def shape_diff(
+    sample: Any,
+    body: Any,
+    path: str = "$",
+    *,
+    null_accepts_any: bool = False,
+    exact_numbers: bool = False,
+    nullable_keys: frozenset[str] = frozenset(),
+    key: str = "",
+) -> list[str]:
+    """Every place where ``body`` differs from the recorded ``sample`` in keys or JSON types ([] = same shape).
+
+    Each item of a body list must match one of the sample list's items (venues mix row kinds in one list).
+    ``null_accepts_any``: a null in the sample says nothing about the type; ``nullable_keys``: fields that are
+    either null or a string (cursors).
+    """
+    opts: dict[str, Any] = {
+        "null_accepts_any": null_accepts_any, "exact_numbers": exact_numbers, "nullable_keys": nullable_keys,
+    }
+    if sample is None and null_accepts_any:
+        return []
+    want, got = json_kind(sample, exact_numbers=exact_numbers), json_kind(body, exact_numbers=exact_numbers)
+    if want != got:
+        if key in nullable_keys and {want, got} <= {"null", "string"}:
+            return []
+        return [f"{path}: sample has {want}, body has {got}"]
+    if want == "object":
+        out = []
+        if set(sample) != set(body):
+            missing, extra = sorted(set(sample) - set(body)), sorted(set(body) - set(sample))
+            out.append(f"{path}: keys missing {missing}, extra {extra}")
+        for k in sorted(set(sample) & set(body)):
+            out += shape_diff(sample[k], body[k], f"{path}.{k}", key=k, **opts)
+        return out
+    if want == "array" and sample:
+        out = []
+        for i, item in enumerate(body):
+            candidates = [shape_diff(s, item, f"{path}[{i}]", key=key, **opts) for s in sample]
+            if all(candidates):
+                out += min(candidates, key=len)
+        return out
+    return []
