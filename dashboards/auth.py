@@ -27,7 +27,7 @@ def require_login() -> None:
     """Stop the script run unless the visitor is logged in (and allowed), when OIDC is configured."""
     if not oidc_configured():
         return
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):  # fail closed when the identity is unknown
         st.title("perpdex dashboard")
         st.button("Log in", on_click=st.login)
         st.stop()
