@@ -125,3 +125,23 @@ def test_cached_persistence_is_reused_and_invalidated_by_late_settlements(seeded
     late_cached, late = run_and_compare()  # equality with the Python engine (fresh from raw rows) is asserted inside
     assert late_cached < warm_cached
     assert late[(asset, long_venue, short_venue)] != cold[(asset, long_venue, short_venue)]
+
+
+def test_latest_view_shows_the_newest_run_of_each_parameter_set(seeded_db: psycopg.Connection) -> None:
+    from datetime import timedelta
+
+    conn = seeded_db
+    load(conn, generate(6, list(Venue)[:4], assets=8))
+    old = compute_in_db(conn, OpportunityParams(horizon_hours=Decimal(72)), NOW - timedelta(minutes=10))
+    new72 = compute_in_db(conn, OpportunityParams(horizon_hours=Decimal(72)), NOW)
+    new168 = compute_in_db(conn, OpportunityParams(horizon_hours=Decimal(168)), NOW)
+    stale = compute_in_db(conn, OpportunityParams(horizon_hours=Decimal(24)), NOW - timedelta(days=2))
+    conn.commit()
+    runs = {r for (r,) in conn.execute("SELECT DISTINCT run_id FROM reporting.opportunities_latest").fetchall()}
+    assert {new72, new168} <= runs and old not in runs and stale not in runs
+    horizons = {h for (h,) in conn.execute("SELECT DISTINCT horizon_hours FROM reporting.opportunities_latest")}
+    assert horizons == {Decimal(72), Decimal(168)}
+    reasons = conn.execute("SELECT sum(pairs) FROM reporting.opportunity_rejection_reasons_latest "
+                           "WHERE run_id = %s", (new72,)).fetchone()[0]
+    assert reasons == conn.execute("SELECT rejections FROM analytics.opportunity_runs WHERE run_id = %s",
+                                   (new72,)).fetchone()[0]
