@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import streamlit as st
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from dashboards import queries
@@ -16,6 +17,9 @@ from perpdex_lib.warehouse.engine import with_user
 from tests.dashboard.seed import seed, seed_executor, seed_opportunities
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+
+# .streamlit/config.toml hides error messages from browsers; a failing AppTest should say what went wrong.
+config.set_option("client.showErrorDetails", "full")
 
 
 def _reset_caches() -> None:
