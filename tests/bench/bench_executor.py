@@ -32,6 +32,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,7 +40,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,11 @@ class _LighterBucket:
         self.level = max(0.0, self.level - (now - self._at) * LIGHTER_PER_MINUTE / 60) + (seen - self._seen)
         self._seen, self._at = seen, now
         return self.level
+
+    def discount(self, n: int) -> None:
+        """Requests that were not the daemon's (the bench's own round trips)."""
+        self.update()
+        self.level = max(0.0, self.level - n)
 
     def wait_for_room(self, room: float, timeout_s: float = 120) -> float:
         """Block until ``room`` requests fit; returns the seconds waited."""
@@ -238,7 +244,7 @@ def _ms(a: datetime, b: datetime) -> float:
 # ------------------------------------------------------------------------------------------ loopback RTT
 
 
-async def _loopback_rtt(lighter_url: str, n: int) -> list[float]:
+async def _loopback_rtt(lighter_url: str, n: int, warmup: int = 2) -> list[float]:
     """Round trips of ``GET orderBookOrders`` (one Lighter book) over one keep-alive aiohttp session."""
     import aiohttp
 
@@ -250,14 +256,56 @@ async def _loopback_rtt(lighter_url: str, n: int) -> list[float]:
         market_id = books["order_books"][0]["market_id"]
         params = {"market_id": str(market_id), "limit": "20"}
         out = []
-        for i in range(n + 10):
+        for i in range(n + warmup):
             t = time.perf_counter()
             async with session.get(f"{lighter_url}{c.ORDER_BOOK_ORDERS_PATH}", params=params) as resp:
                 await resp.read()
                 assert resp.status == 200, resp.status
-            if i >= 10:  # warm-up: connection set-up and first-call costs
+            if i >= warmup:  # connection set-up and first-call costs
                 out.append((time.perf_counter() - t) * 1000)
         return out
+
+
+async def _scan_split(config: Path, venue_urls: dict[str, str], url: str, rounds: int) -> dict[str, float]:
+    """The daemon's entry-path reads, timed in this process with the daemon's own code and parameters.
+
+    Fresh clients (their rate-limit buckets start full; ``rounds`` stays inside Lighter's 60) and no cache, as
+    the daemon's scan finds it after an idle period. Steps: the live candidate scan (instruments, funding and
+    snapshots per venue, one book per leg, the engine), the re-check of the best pair (both books again,
+    concurrently, and the engine), and the two books sizing reads one after the other.
+    """
+    from executor.candidates import LiveMarket, live_candidates
+    from executor.config import ExecutorConfig
+    from executor.daemon import Daemon
+    from executor.driver import Venues
+    from perpdex_lib.config import Settings
+    from perpdex_lib.domain import Venue
+    from perpdex_lib.venues.base import open_market_data
+
+    cfg = ExecutorConfig.load(config)
+    settings = Settings(venue_urls={Venue(v): venue_urls[v] for v in VENUES})
+    daemon = Daemon(cfg, settings, candidate_source="live", url=url)  # its fees and engine parameters
+    venues = Venues(trading={}, market={v: open_market_data(v, settings) for v in cfg.venues}, instruments={})
+    market = LiveMarket(venues, daemon.fees, daemon.params, ttl_s=0)
+    steps: dict[str, list[float]] = {"scan": [], "recheck": [], "sizing_books": []}
+    try:
+        for _ in range(rounds):
+            now = datetime.now(UTC)
+            t = time.perf_counter()
+            found = await live_candidates(market, cfg.venues, set(cfg.strategy.assets or []) or None, set(), now)
+            steps["scan"].append((time.perf_counter() - t) * 1000)
+            best = found[0]
+            t = time.perf_counter()
+            await market.recheck(best, now)
+            steps["recheck"].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await venues.book(best.long_venue, best.long_symbol)
+            await venues.book(best.short_venue, best.short_symbol)
+            steps["sizing_books"].append((time.perf_counter() - t) * 1000)
+    finally:
+        for md in venues.market.values():
+            await md.http.close()
+    return {f"{k}_p50": round(statistics.median(v), 2) for k, v in steps.items()}
 
 
 # ------------------------------------------------------------------------------------------ phases
@@ -269,6 +317,8 @@ def _latency_phase(url: str, admin: str, venue_urls: dict[str, str], opts: argpa
     config = _write_config(work / "latency.yml", exec_id, fast=False)
     log_path = work / "latency-daemon.log"
     samples: list[dict[str, float]] = []
+    rtt: list[float] = []
+    rtt_batch = max(5, -(-opts.rtt_requests // max(1, opts.iterations)))
     limiter_waits, lost_wakes, extra_pairs = [], 0, 0
     reqs_per_entry: dict[str, list[int]] = {v: [] for v in VENUES}
     with psycopg.connect(url, autocommit=True) as conn:
@@ -281,6 +331,9 @@ def _latency_phase(url: str, admin: str, venue_urls: dict[str, str], opts: argpa
             for i in range(opts.iterations + opts.warmup):
                 _close_everything(conn, exec_id, proc)
                 time.sleep(0.5)  # let the pass that closed the pair finish
+                if i >= opts.warmup:  # the loopback round trip, under the same load as the entries
+                    rtt.extend(asyncio.run(_loopback_rtt(venue_urls["lighter"], rtt_batch)))
+                    bucket.discount(rtt_batch + 3)  # our own requests, not the daemon's
                 limiter_waits.append(bucket.wait_for_room(ENTRY_HEADROOM))
                 before = _sim_requests(admin)
                 t0 = _set_state(conn, exec_id, "ACTIVE", notify=f"bench {i}")
@@ -313,7 +366,7 @@ def _latency_phase(url: str, admin: str, venue_urls: dict[str, str], opts: argpa
             rc = _stop_daemon(proc)
         closed = conn.execute("SELECT count(*) FROM execution.pairs WHERE executor_id = %s AND state = 'closed'",
                               (exec_id,)).fetchone()[0]
-    rtt = asyncio.run(_loopback_rtt(venue_urls["lighter"], opts.rtt_requests))
+    split = asyncio.run(_scan_split(config, venue_urls, url, opts.split_rounds))
     rtt_p50 = _pct(rtt, 50)
     col = {k: [s[k] for s in samples] for k in samples[0]}
     total = _summary_ms(col["total"])
@@ -329,6 +382,7 @@ def _latency_phase(url: str, admin: str, venue_urls: dict[str, str], opts: argpa
             "first_submit_to_both_acks": round(statistics.median(col["submitted_to_acks"]), 2),
         },
         "scan_and_recheck_share_p50": round(to_planned / statistics.median(col["total"]), 3),
+        "in_process_split_ms": split,
         "sim_requests_per_entry_p50": {v: statistics.median(n) for v, n in reqs_per_entry.items()},
         "loopback_rtt_ms": {**_summary_ms(rtt), "requests": len(rtt)},
         "latency_over_rtt_p50": round(total["p50"] / rtt_p50, 1),
@@ -413,7 +467,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench executor", description="Executor latency and RSS benchmark.")
     parser.add_argument("--iterations", type=int, default=30, help="measured NOTIFY → acks entries")
     parser.add_argument("--warmup", type=int, default=2, help="entries run first and not measured")
-    parser.add_argument("--rtt-requests", type=int, default=200)
+    parser.add_argument("--rtt-requests", type=int, default=200, help="loopback GETs, spread over the entries")
+    parser.add_argument("--split-rounds", type=int, default=10, help="in-process scan/re-check timings (<= 10)")
     parser.add_argument("--minutes", type=float, default=10.0, help="RSS run length (the issue's hour: 60)")
     parser.add_argument("--sample-s", type=float, default=5.0, help="RSS sampling period")
     parser.add_argument("--assets", type=int, default=20, help="assets in the simulator")
@@ -453,7 +508,9 @@ def run(args: Any = None) -> dict[str, Any]:
         if not opts.keep:
             for name in names:
                 drop_database(server, name)
-    result["work_dir"] = str(work)
+            shutil.rmtree(work, ignore_errors=True)
+    if opts.keep:
+        result["kept"] = {"databases": names, "work_dir": str(work)}
     return result
 
 
