@@ -146,6 +146,13 @@ VENUE_FRESHNESS = text(
 QUARANTINE_SUMMARY = text("SELECT * FROM reporting.quarantine_summary")
 
 INGEST_RUNS = text("SELECT * FROM reporting.ingest_runs ORDER BY started_at DESC LIMIT :limit")
+ENGINE_RUNS = text(
+    """
+    SELECT computed_at, run_id, horizon_hours, execution_style, legs, opportunities, rejections, max_input_age_s,
+           duration_ms
+    FROM reporting.opportunity_runs ORDER BY computed_at DESC LIMIT :limit
+    """
+)
 INGEST_LAST_GOOD = text(
     """
     SELECT venue, max(finished_at) AS last_good_at
@@ -328,6 +335,10 @@ def quarantine_summary() -> pd.DataFrame:
 
 def ingest_runs(limit: int = 50) -> pd.DataFrame:
     return live(INGEST_RUNS, limit=limit)
+
+
+def engine_runs(limit: int = 20) -> pd.DataFrame:
+    return live(ENGINE_RUNS, limit=limit)
 
 
 def ingest_last_good() -> dict[str, object]:

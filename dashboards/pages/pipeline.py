@@ -89,3 +89,14 @@ else:
         for col, (status, n) in zip(cols, counts.items(), strict=False):
             col.metric(f"Runs {status}", int(n))
     st.dataframe(runs, hide_index=True, width="stretch")
+
+st.subheader("Opportunity engine runs")
+if "opportunity_runs" not in available:
+    ui.empty_state("reporting.opportunity_runs is not available in this warehouse.")
+else:
+    engine = queries.engine_runs()
+    if engine.empty:
+        ui.empty_state("The opportunity engine has not run yet.")
+    else:
+        ui.freshness_badge("Last engine run", engine["computed_at"].max(), fresh_s=15 * 60, stale_s=60 * 60)
+        st.dataframe(engine, hide_index=True, width="stretch")

@@ -35,6 +35,9 @@ def test_pipeline_health_ages_and_quarantine(seeded: str) -> None:
     assert venues.loc["grvt", "last good ingest"] == "never"
     assert metrics["Runs success"] == "2"
     assert metrics["Runs failed"] == "1"
+    engine = at.dataframe[3].value
+    assert set(engine["run_id"]) == {"seed-72h", "seed-24h"}
+    assert "Last engine run: fresh" in _text(at)
     quarantine = at.dataframe[1].value
     assert dict(zip(quarantine["reason_code"], quarantine["rows_total"], strict=True)) == {
         "bad_json": 3, "negative_price": 2}
@@ -58,5 +61,6 @@ def test_pipeline_empty_warehouse(dashboard_url: str) -> None:
     assert "No funding data has been ingested yet" in text
     assert "No quarantined rows" in text
     assert "The pipeline has not recorded any runs yet" in text
+    assert "The opportunity engine has not run yet" in text
 
 
