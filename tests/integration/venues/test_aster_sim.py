@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 from aiolimiter import AsyncLimiter
 
@@ -16,7 +15,7 @@ from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.aster import constants as c
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueUnavailable
+from tests.venues_support import set_faults
 
 pytestmark = pytest.mark.integration
 AS = Venue.ASTER
@@ -31,11 +30,6 @@ def _close(a: Decimal, b: Decimal, rel: str = "0.002") -> bool:
 def _rate_matches(rate_per_hour: Decimal, truths: set[Decimal], interval_h: int) -> bool:
     """Equal to the model's fraction per hour to the precision of an 8-decimal per-interval quote."""
     return any(abs(rate_per_hour - t) <= HALF_Q8 / interval_h for t in truths)
-
-
-async def _faults(server: SimServer, venue: Venue, **config: object) -> None:
-    async with aiohttp.ClientSession() as s, s.post(f"{server.admin_url}/admin/faults/{venue.value}", json=config) as r:
-        assert r.status == 200
 
 
 async def test_instruments_match_the_model(sim_settings: Settings, sim_model: MarketModel) -> None:
@@ -161,37 +155,13 @@ class _WeightSpy(AsyncLimiter):
         await super().acquire(amount)
 
 
-# ---- faults (private simulator only) ---------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("faults", "stat"),
-    [
-        ({"error_5xx_rate": 0.3}, "5xx"),
-        ({"rate_limit_rate": 0.3, "retry_after_s": 0.01}, "429"),
-        ({"timeout_rate": 0.3, "timeout_hang_s": 1.0}, "timeouts"),
-    ],
-)
-async def test_transient_faults_are_retried(private_sim: SimServer, faults: dict, stat: str) -> None:
-    """Every call still returns every market while the fault hits some requests (calls repeat until it has)."""
-    await _faults(private_sim, AS, **faults)
-    settings = Settings(venue_urls=private_sim.urls, http_timeout_s=0.5, http_max_attempts=8)
-    client = open_market_data(AS, settings)
-    stats = private_sim.contexts[AS].faults.stats
-    n_listed = len(private_sim.model.listed(AS))
-    async with client.http:
-        for _ in range(10):
-            funding = await client.funding_current()
-            assert funding.rejects == [] and len(funding.items) == n_listed
-            if stats[stat]:
-                break
-    assert stats[stat] > 0
-
-
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim_settings: Settings) -> None:
     client = open_market_data(AS, private_sim_settings)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     async with client.http:
         btc = next(i for i in (await client.instruments()).items if i.asset == "BTC")
-        await _faults(private_sim, AS, malformed_rate=1.0, malformed_mode="row")
+        set_faults(private_sim, AS, malformed_rate=1.0, malformed_mode="row")
         batch = await client.funding_history(btc, now - timedelta(days=10), now)
     assert len(batch.rejects) == 1 and batch.rejects[0].reason_code == "parse_error"
     assert len(batch.items) in (29, 30)  # a damaged time may move the row out of the window
@@ -200,24 +170,12 @@ async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim
 
 async def test_stale_clock_shows_in_snapshot_times(private_sim: SimServer, private_sim_settings: Settings) -> None:
     """The stale fault shifts the venue's own timestamps back; snapshots carry them, so staleness is visible."""
-    await _faults(private_sim, AS, stale_s=3600)
+    set_faults(private_sim, AS, stale_s=3600)
     client = open_market_data(AS, private_sim_settings)
     async with client.http:
         batch = await client.snapshots()
     lag = datetime.now(UTC) - max(s.ts for s in batch.items)
     assert timedelta(minutes=59) < lag < timedelta(minutes=61)
-
-
-async def test_down_venue_is_unavailable_and_only_that_venue(private_sim: SimServer) -> None:
-    await _faults(private_sim, AS, down=True)
-    settings = Settings(venue_urls=private_sim.urls, http_timeout_s=1.0, http_max_attempts=2)
-    client = open_market_data(AS, settings)
-    async with client.http:
-        with pytest.raises(VenueUnavailable):
-            await client.funding_current()
-    other = open_market_data(Venue.BACKPACK, settings)
-    async with other.http:
-        assert len((await other.instruments()).items) == len(private_sim.model.listed(Venue.BACKPACK))
 
 
 # ---- replay of the recorded samples ----------------------------------------------------------------

@@ -16,8 +16,8 @@ from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.edgex import contract_id
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
-from tests.venues_support import SAMPLES, shape_diff
+from perpdex_lib.venues.errors import VenueParseError
+from tests.venues_support import SAMPLES, set_faults, shape_diff
 
 pytestmark = pytest.mark.integration
 EX = Venue.EDGEX
@@ -147,43 +147,14 @@ async def test_error_code_inside_http_200(sim_urls: dict[Venue, str]) -> None:
     assert resp.status == 200 and body["code"] != "SUCCESS" and body["data"] is None
 
 
-# ---- faults (own simulator only) ------------------------------------------------------------------------------
-def _faults(sim: SimServer, **values: object) -> dict[str, int]:
-    ctx = sim.contexts[EX]
-    ctx.faults.config.update(values)
-    return ctx.faults.stats
-
-
-@pytest.mark.parametrize(
-    ("fault", "stat"),
-    [
-        ({"error_5xx_rate": 0.5}, "5xx"),
-        ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
-        ({"timeout_rate": 0.3, "timeout_hang_s": 3.0}, "timeouts"),
-    ],
-)
-async def test_transient_faults_are_retried_and_recovered(
-    private_sim: SimServer, private_sim_settings: Settings, fault: dict, stat: str
-) -> None:
-    stats = _faults(private_sim, **fault)
-    settings = private_sim_settings.model_copy(update={"http_max_attempts": 8, "http_timeout_s": 0.5})
-    client = open_market_data(EX, settings)
-    async with client.http:
-        results = []
-        while stats[stat] == 0 and len(results) < 12:  # the fault RNG is seeded: hits come within a few calls
-            results.append(await client.snapshots())
-    assert all(len(b.items) == len(private_sim.model.listed(EX)) and not b.rejects for b in results)
-    assert stats[stat] > 0
-    assert client.http.requests_sent > len(results) + 1  # every hit cost a retry (+1: the metadata call)
-
-
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim_settings: Settings) -> None:
     """Row corruption hits a random field; fields we do not read cannot reject, so several bodies are damaged."""
     client = open_market_data(EX, private_sim_settings)
     n_listed = len(private_sim.model.listed(EX))
     async with client.http:
         await client.instruments()  # warm the contract map before the fault starts
-        stats = _faults(private_sim, malformed_rate=1.0, malformed_mode="row")
+        stats = set_faults(private_sim, EX, malformed_rate=1.0, malformed_mode="row")
         batches = [await client.funding_current() for _ in range(12)]
     assert stats["malformed"] == 12
     rejected = [b for b in batches if b.rejects]
@@ -192,26 +163,6 @@ async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim
         assert len(b.rejects) <= 1 and len(b.items) + len(b.rejects) == n_listed
     reject = rejected[0].rejects[0]
     assert (reject.venue, reject.endpoint) == ("edgex", "GET /api/v1/public/funding/getLatestFundingRate")
-
-
-async def test_malformed_body_is_a_parse_error(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    _faults(private_sim, malformed_rate=1.0, malformed_mode="body")
-    client = open_market_data(EX, private_sim_settings)
-    async with client.http:
-        with pytest.raises(VenueParseError):
-            await client.instruments()
-
-
-async def test_down_is_unavailable_for_edgex_only(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    _faults(private_sim, down=True)
-    client = open_market_data(EX, private_sim_settings)
-    async with client.http:
-        with pytest.raises(VenueUnavailable) as info:
-            await client.snapshots()
-    assert info.value.venue == "edgex"
-    other = open_market_data(Venue.LIGHTER, private_sim_settings)
-    async with other.http:
-        assert len((await other.funding_current()).items) == len(private_sim.model.listed(Venue.LIGHTER))
 
 
 # ---- wire contract: the simulator's bodies have the samples' keys and JSON types -------------------------------

@@ -14,7 +14,8 @@ from perpdex_lib.config import Settings
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+from perpdex_lib.venues.errors import VenueParseError
+from tests.venues_support import set_faults
 
 V = Venue.GRVT
 
@@ -148,37 +149,9 @@ async def test_sim_rejects_depths_grvt_does_not_accept(sim_urls):
         assert (await r.json())["code"] == 1003
 
 
-# ---- faults (private simulator only) -------------------------------------------------------------
-async def _faults(sim, venue: Venue, **values) -> None:
-    async with aiohttp.ClientSession() as s, s.post(f"{sim.admin_url}/admin/faults/{venue.value}", json=values) as r:
-        assert r.status == 200
-
-
-@pytest.mark.parametrize(
-    ("faults", "stat"),
-    [({"error_5xx_rate": 0.3}, "5xx"), ({"rate_limit_rate": 0.3, "retry_after_s": 0.01}, "429")],
-)
-async def test_transient_errors_are_retried(private_sim, private_sim_settings, faults, stat):
-    await _faults(private_sim, V, **faults)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        for _ in range(6):
-            batch = await md.instruments()
-            assert len(batch.items) == len(private_sim.model.listed(V))
-    assert private_sim.contexts[V].faults.stats[stat] > 0
-
-
-async def test_timeouts_are_retried(private_sim, private_sim_settings):
-    await _faults(private_sim, V, timeout_rate=0.3, timeout_hang_s=3.0)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        for _ in range(4):
-            assert len((await md.instruments()).items) == len(private_sim.model.listed(V))
-    assert private_sim.contexts[V].faults.stats["timeouts"] > 0
-
-
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
-    await _faults(private_sim, V, malformed_rate=1.0, malformed_mode="row")
+    set_faults(private_sim, V, malformed_rate=1.0, malformed_mode="row")
     md = open_market_data(V, private_sim_settings)
     n = len(private_sim.model.listed(V))
     rejects = []
@@ -193,7 +166,7 @@ async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
 
 
 async def test_malformed_ticker_body_is_a_reject_for_that_instrument(private_sim, private_sim_settings):
-    await _faults(private_sim, V, malformed_rate=0.2, malformed_mode="body")
+    set_faults(private_sim, V, malformed_rate=0.2, malformed_mode="body")
     md = open_market_data(V, private_sim_settings)
     n = len(private_sim.model.listed(V))
     batch = None
@@ -209,17 +182,6 @@ async def test_malformed_ticker_body_is_a_reject_for_that_instrument(private_sim
     assert batch is not None and batch.rejects
     assert len(batch.items) + len(batch.rejects) == n
     assert all(r.endpoint == "POST /full/v1/ticker" for r in batch.rejects)
-
-
-async def test_down_venue_is_unavailable_and_only_that_venue(private_sim, private_sim_settings):
-    await _faults(private_sim, V, down=True)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        with pytest.raises(VenueUnavailable):
-            await md.instruments()
-    other = open_market_data(Venue.PARADEX, private_sim_settings)
-    async with other.http:
-        assert (await other.instruments()).items
 
 
 async def test_connector_reads_replayed_recordings():
@@ -243,7 +205,7 @@ async def test_connector_reads_replayed_recordings():
 
 
 async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
-    await _faults(private_sim, V, stale_s=600)
+    set_faults(private_sim, V, stale_s=600)
     md = open_market_data(V, private_sim_settings)
     async with md.http:
         snaps = (await md.snapshots()).items

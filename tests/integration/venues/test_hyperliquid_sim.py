@@ -14,7 +14,7 @@ from perpdex_lib.domain import FundingKind, Venue
 from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueUnavailable
+from tests.venues_support import set_faults
 
 pytestmark = pytest.mark.integration
 HL = Venue.HYPERLIQUID
@@ -138,59 +138,17 @@ async def test_websocket_subscriptions(sim_urls: dict[Venue, str]) -> None:
         assert err["channel"] == "error"
 
 
-# ---- faults (own simulator) ---------------------------------------------------------------------------
-
-
-def _faults(sim: SimServer, **values: object) -> dict[str, int]:
-    ctx = sim.contexts[HL]
-    ctx.faults.config.update(values)
-    return ctx.faults.stats
-
-
-@pytest.mark.parametrize(
-    ("fault", "stat"),
-    [({"error_5xx_rate": 0.5}, "5xx"), ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
-     ({"timeout_rate": 0.3, "timeout_hang_s": 3.0}, "timeouts")],
-)
-async def test_transient_faults_are_retried(
-    private_sim: SimServer, private_sim_settings: Settings, fault: dict, stat: str
-) -> None:
-    stats = _faults(private_sim, **fault)
-    settings = private_sim_settings.model_copy(update={"http_max_attempts": 8, "http_timeout_s": 0.5})
-    client = open_market_data(HL, settings)
-    async with client.http:
-        results = []
-        while stats[stat] == 0 and len(results) < 12:  # the fault RNG is seeded: hits come within a few calls
-            results.append(await client.instruments())
-    assert all(len(b.items) == len(private_sim.model.listed(HL)) and not b.rejects for b in results)
-    assert stats[stat] > 0
-    assert client.http.requests_sent > len(results)  # every hit cost a retry
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 
 
 async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    stats = _faults(private_sim, malformed_rate=1.0, malformed_mode="row")
+    stats = set_faults(private_sim, HL, malformed_rate=1.0, malformed_mode="row")
     client = open_market_data(HL, private_sim_settings)
     async with client.http:
         batch = await client.instruments()
     assert stats["malformed"] == 1
     assert len(batch.rejects) == 1 and len(batch.items) == len(private_sim.model.listed(HL)) - 1
     assert batch.rejects[0].venue == "hyperliquid" and batch.rejects[0].endpoint == "info/metaAndAssetCtxs"
-
-
-async def test_down_venue_is_unavailable_and_alone(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    _faults(private_sim, down=True)
-    client = open_market_data(HL, private_sim_settings)
-    async with client.http:
-        with pytest.raises(VenueUnavailable) as info:
-            await client.funding_current()
-    assert info.value.venue == "hyperliquid"
-    # the other venues' ports still answer
-    async with aiohttp.ClientSession() as session:
-        for venue, url in private_sim.urls.items():
-            if venue is HL:
-                continue
-            async with session.get(url + "/") as resp:
-                assert resp.status < 500
 
 
 async def test_connector_reads_replayed_recordings() -> None:

@@ -16,8 +16,7 @@ from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.lighter import market_id
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
-from tests.venues_support import SAMPLES, shape_diff
+from tests.venues_support import SAMPLES, set_faults, shape_diff
 
 pytestmark = pytest.mark.integration
 LT = Venue.LIGHTER
@@ -131,42 +130,13 @@ async def test_order_book_aggregates_to_the_model_levels(sim_settings: Settings,
     assert abs(shallow.mid - pepe_mark) / pepe_mark < Decimal("0.01")  # venue units: 1000 PEPE
 
 
-# ---- faults (own simulator only) ------------------------------------------------------------------------------
-def _faults(sim: SimServer, **values: object) -> dict[str, int]:
-    ctx = sim.contexts[LT]
-    ctx.faults.config.update(values)
-    return ctx.faults.stats
-
-
-@pytest.mark.parametrize(
-    ("fault", "stat"),
-    [
-        ({"error_5xx_rate": 0.5}, "5xx"),
-        ({"rate_limit_rate": 0.5, "retry_after_s": 0.01}, "429"),
-        ({"timeout_rate": 0.3, "timeout_hang_s": 3.0}, "timeouts"),
-    ],
-)
-async def test_transient_faults_are_retried_and_recovered(
-    private_sim: SimServer, private_sim_settings: Settings, fault: dict, stat: str
-) -> None:
-    stats = _faults(private_sim, **fault)
-    settings = private_sim_settings.model_copy(update={"http_max_attempts": 8, "http_timeout_s": 0.5})
-    client = open_market_data(LT, settings)
-    async with client.http:
-        results = []
-        while stats[stat] == 0 and len(results) < 12:  # the fault RNG is seeded: hits come within a few calls
-            results.append(await client.funding_current())
-    assert all(len(b.items) == len(private_sim.model.listed(LT)) and not b.rejects for b in results)
-    assert stats[stat] > 0
-    assert client.http.requests_sent > len(results)  # every hit cost a retry
-
-
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 async def test_malformed_row_becomes_a_reject(private_sim: SimServer, private_sim_settings: Settings) -> None:
     client = open_market_data(LT, private_sim_settings)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     async with client.http:
         eth = next(i for i in (await client.instruments()).items if i.asset == "ETH")
-        stats = _faults(private_sim, malformed_rate=1.0, malformed_mode="row")
+        stats = set_faults(private_sim, LT, malformed_rate=1.0, malformed_mode="row")
         # 24 settlements served (the window ends between two), one of them damaged
         batch = await client.funding_history(eth, now - timedelta(hours=24), now - timedelta(minutes=30))
     assert stats["malformed"] == 1
@@ -175,29 +145,9 @@ async def test_malformed_row_becomes_a_reject(private_sim: SimServer, private_si
     assert (reject.venue, reject.endpoint, reject.reason_code) == ("lighter", "GET /api/v1/fundings", "parse_error")
 
 
-async def test_malformed_body_is_a_parse_error(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    _faults(private_sim, malformed_rate=1.0, malformed_mode="body")
-    client = open_market_data(LT, private_sim_settings)
-    async with client.http:
-        with pytest.raises(VenueParseError):
-            await client.instruments()
-
-
-async def test_down_is_unavailable_for_lighter_only(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    _faults(private_sim, down=True)
-    client = open_market_data(LT, private_sim_settings)
-    async with client.http:
-        with pytest.raises(VenueUnavailable) as info:
-            await client.funding_current()
-    assert info.value.venue == "lighter"
-    other = open_market_data(Venue.EDGEX, private_sim_settings)
-    async with other.http:
-        assert len((await other.instruments()).items) == len(private_sim.model.listed(Venue.EDGEX))
-
-
 async def test_stale_venue_serves_old_estimates(private_sim: SimServer, private_sim_settings: Settings) -> None:
     """With the stale fault the simulator answers from 3 hours ago: the rates are the model's values then."""
-    _faults(private_sim, stale_s=3 * 3600)
+    set_faults(private_sim, LT, stale_s=3 * 3600)
     client = open_market_data(LT, private_sim_settings)
     before = datetime.now(UTC) - timedelta(hours=3)
     async with client.http:

@@ -13,7 +13,7 @@ from perpdex_lib.config import Settings
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+from tests.venues_support import set_faults
 
 V = Venue.PARADEX
 
@@ -101,8 +101,8 @@ async def test_history_asks_one_short_window_per_boundary(client, sim_model):
                for r in batch.items[::17])
 
 
-async def test_sim_cursor_pages_do_not_overlap(sim_urls):
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+async def test_sim_cursor_pages_do_not_overlap(sim_urls, sim_model):
+    end = sim_model.last_settlement(V, sim_model.asset("ETH"), datetime.now(UTC))  # on the 8 h grid, at any hour
     params = {"market": "ETH-USD-PERP", "start_at": int((end - timedelta(days=2)).timestamp() * 1000),
               "end_at": int(end.timestamp() * 1000), "page_size": 4}
     seen: list[int] = []
@@ -129,37 +129,9 @@ async def test_order_book_sorted_and_from_the_model(client, sim_model):
     assert [(lv.price, lv.size) for lv in book.asks] == asks
 
 
-# ---- faults (private simulator only) -------------------------------------------------------------
-async def _faults(sim, venue: Venue, **values) -> None:
-    async with aiohttp.ClientSession() as s, s.post(f"{sim.admin_url}/admin/faults/{venue.value}", json=values) as r:
-        assert r.status == 200
-
-
-@pytest.mark.parametrize(
-    ("faults", "stat"),
-    [({"error_5xx_rate": 0.3}, "5xx"), ({"rate_limit_rate": 0.3, "retry_after_s": 0.01}, "429")],
-)
-async def test_transient_errors_are_retried(private_sim, private_sim_settings, faults, stat):
-    await _faults(private_sim, V, **faults)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        for _ in range(4):
-            batch = await md.funding_current()
-            assert len(batch.items) == len(private_sim.model.listed(V))
-    assert private_sim.contexts[V].faults.stats[stat] > 0
-
-
-async def test_timeouts_are_retried(private_sim, private_sim_settings):
-    await _faults(private_sim, V, timeout_rate=0.3, timeout_hang_s=3.0)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        for _ in range(4):
-            assert len((await md.instruments()).items) == len(private_sim.model.listed(V))
-    assert private_sim.contexts[V].faults.stats["timeouts"] > 0
-
-
+# ---- venue-specific faults (private simulator; the common ones are in test_venue_faults.py) ------------
 async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
-    await _faults(private_sim, V, malformed_rate=1.0, malformed_mode="row")
+    set_faults(private_sim, V, malformed_rate=1.0, malformed_mode="row")
     md = open_market_data(V, private_sim_settings)
     n = len(private_sim.model.listed(V))
     rejects = []
@@ -170,25 +142,6 @@ async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
             rejects += batch.rejects
     assert rejects and {r.reason_code for r in rejects} <= {"parse_error", "unknown_unit"}
     assert private_sim.contexts[V].faults.stats["malformed"] == 10
-
-
-async def test_truncated_body_is_a_parse_error(private_sim, private_sim_settings):
-    await _faults(private_sim, V, malformed_rate=1.0, malformed_mode="body")
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        with pytest.raises(VenueParseError):
-            await md.instruments()
-
-
-async def test_down_venue_is_unavailable_and_only_that_venue(private_sim, private_sim_settings):
-    await _faults(private_sim, V, down=True)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        with pytest.raises(VenueUnavailable):
-            await md.snapshots()
-    other = open_market_data(Venue.GRVT, private_sim_settings)
-    async with other.http:
-        assert (await other.instruments()).items
 
 
 async def test_connector_reads_replayed_recordings():
@@ -215,7 +168,7 @@ async def test_connector_reads_replayed_recordings():
 
 
 async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
-    await _faults(private_sim, V, stale_s=600)
+    set_faults(private_sim, V, stale_s=600)
     md = open_market_data(V, private_sim_settings)
     async with md.http:
         funding = (await md.funding_current()).items
