@@ -193,7 +193,11 @@ BEGIN
                END AS detail
         FROM leg2 l
     )
-    SELECT row_number() OVER () AS leg_id, leg.* FROM leg;
+    SELECT row_number() OVER () AS leg_id, leg.asset, leg.venue, leg.venue_symbol, leg.rate_per_hour,
+           leg.price, leg.buy_slip, leg.sell_slip, leg.buy_cap, leg.sell_cap, leg.volume_24h_usd,
+           leg.open_interest_usd, leg.fee, leg.next_funding_s, leg.interval_hours, leg.continuous_funding,
+           leg.max_age, leg.reason, leg.detail
+    FROM leg;
     ANALYZE pg_temp.opp_leg (leg_id, asset, venue, reason);
 
     CREATE TEMP TABLE opp_pair ON COMMIT DROP AS
@@ -273,7 +277,8 @@ BEGIN
            format('%s|%s|%s|%s|%s|%s', count(s.rate_per_hour), sum(s.rate_per_hour), sum(s.interval_hours),
                   min(s.funding_time), max(s.funding_time), l.continuous_funding) AS fp
     FROM live l
-    LEFT JOIN analytics.opp_settled(p_now) s ON s.venue = l.venue AND s.venue_symbol = l.venue_symbol
+    LEFT JOIN market.funding_rates s ON s.venue = l.venue AND s.venue_symbol = l.venue_symbol
+     AND s.kind = 'settled' AND s.funding_time >= v_we - interval '168 hours' AND s.funding_time <= p_now
     GROUP BY l.leg_id, l.venue, l.venue_symbol, l.continuous_funding;
 
     CREATE TEMP TABLE opp_pstat ON COMMIT DROP AS
@@ -310,13 +315,15 @@ BEGIN
             SELECT l.leg_id, s.rate_per_hour,
                    date_trunc('hour', s.funding_time)
                        - CASE WHEN l.continuous_funding THEN interval '0 hours' ELSE interval '1 hour' END AS bucket
-            FROM analytics.opp_settled(p_now) s
-            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol
+            FROM market.funding_rates s
+            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol AND s.kind = 'settled'
+             AND s.funding_time >= v_we - interval '168 hours' AND s.funding_time <= p_now
             WHERE l.continuous_funding OR s.interval_hours <= 1
             UNION ALL
             SELECT l.leg_id, s.rate_per_hour, date_trunc('hour', s.funding_time) - make_interval(hours => g.k)
-            FROM analytics.opp_settled(p_now) s
-            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol
+            FROM market.funding_rates s
+            JOIN live l ON l.venue = s.venue AND l.venue_symbol = s.venue_symbol AND s.kind = 'settled'
+             AND s.funding_time >= v_we - interval '168 hours' AND s.funding_time <= p_now
             CROSS JOIN LATERAL generate_series(1, ceil(s.interval_hours)::integer) AS g (k)
             WHERE NOT l.continuous_funding AND s.interval_hours > 1
         ) c
