@@ -21,8 +21,12 @@ class PipelineSettings(BaseSettings):
     ingest_schedule: str = "*/5 * * * *"
     backfill_schedule: str = "@daily"
     maintenance_schedule: str = "@hourly"
-    # Live data can only be fetched "now": a run whose interval ended longer ago than this is skipped.
-    max_live_lag_s: int = 900
+    # Live data can only be fetched "now": a run whose interval ended longer ago than this is skipped
+    # (a backlog of late runs would only hammer the venues for the same current data).
+    max_live_lag_s: int = 3600
+    # Snapshots and books are keyed on the observation time floored to this grid (the ingest period), so a
+    # re-run within the period hits the same keys, and a late run is stamped with when it really looked.
+    snapshot_bucket_s: int = 300
     # Order books per venue per ingest: 0 = every active instrument, N = top N by open interest.
     books_top_n: int = 0
     book_depth: int = 20

@@ -5,10 +5,11 @@
   (a failing batch loads nothing and fails the task), then the reject-ratio threshold.
 - load: COPY → staging → merge for every table, the quarantine and the run record, in ONE transaction.
 
-Snapshots and books are stamped with the interval's end (``as_of``): the row is "the market as of this
-interval", so re-running the interval hits the same keys and changes nothing (first observation wins).
-Live data cannot be fetched for the past: a run whose interval ended more than ``max_live_lag_s`` ago is
-recorded as skipped (use the backfill DAG for history).
+Snapshots and books are stamped with the observation time floored to the ``snapshot_bucket_s`` grid (the
+ingest period; ``as_of``): a run on time gets its interval's end, a late run the bucket it really looked in
+(so the executor's age checks stay honest), and a re-run within the bucket hits the same keys and changes
+nothing (first observation wins). Live data cannot be fetched for the past: a run whose interval ended more
+than ``max_live_lag_s`` ago is recorded as skipped (use the backfill DAG for history).
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def _load_bucketed(conn: psycopg.Connection, snapshots: list[MarketSnapshot], bo
     return n_snap, n_books
 
 
+def snapshot_bucket(t: datetime, bucket_s: int) -> datetime:
+    """``t`` floored to the ``bucket_s`` grid (UTC epoch based)."""
+    return datetime.fromtimestamp(int(t.timestamp()) // bucket_s * bucket_s, UTC)
+
+
 def _needs_instruments(conn: psycopg.Connection, venue: Venue, as_of: datetime) -> bool:
     """Instruments change rarely: write them on the first run of each hour, or when the venue has none yet."""
     if as_of.minute < 5:
@@ -92,12 +98,13 @@ def ingest_venue(
 
     settings = settings or get_settings()
     ps = pipeline or get_pipeline_settings()
-    as_of = interval_end.astimezone(UTC)
-    rec = runs.RunRecord(run_id, venue.value, "ingest", interval_start, as_of)
+    interval_end = interval_end.astimezone(UTC)
+    rec = runs.RunRecord(run_id, venue.value, "ingest", interval_start, interval_end)
     _record_start(connect, rec)
 
     now = datetime.now(UTC)
-    lag_s = (now - as_of).total_seconds()
+    as_of = snapshot_bucket(now, ps.snapshot_bucket_s)
+    lag_s = (now - interval_end).total_seconds()
     if lag_s > ps.max_live_lag_s:
         rec.status, rec.error = runs.SKIPPED, f"interval ended {int(lag_s)} s ago; live data is only fetched now"
         with connect() as conn:
@@ -164,7 +171,7 @@ def ingest_venue(
         rec.error = "; ".join(problems)[:2000] or None
         rec.timings_s["load"] = time.perf_counter() - t0
         runs.write(conn, rec)
-    log.info("ingest %s %s: %s", venue.value, rec.status, rec.summary())
+    log.info("ingest %s %s (snapshots at %s): %s", venue.value, rec.status, as_of.isoformat(), rec.summary())
     if rec.status == runs.FAILED:
         raise VenueIngestFailed(f"{venue.value}: {rec.error}")
     return rec

@@ -49,7 +49,10 @@ def e2e(airflow_dags, pg_url: str, sim_urls) -> dict[str, Any]:
     truncate_all(pg_url)
     logical = datetime.now(UTC).replace(second=0, microsecond=0)
     out: dict[str, Any] = {"logical": logical}
-    with pipeline_env(pg_url, sim_urls), psycopg.connect(pg_url, autocommit=True) as listener:
+    # hour-wide snapshot buckets: the re-run below lands in the first run's bucket (5-minute buckets could be
+    # crossed between the two runs; the predicted rates themselves only change on the hour)
+    with pipeline_env(pg_url, sim_urls, PERPDEX_PIPELINE_SNAPSHOT_BUCKET_S="3600"), \
+            psycopg.connect(pg_url, autocommit=True) as listener:
         listener.execute("LISTEN perpdex_opportunities")
         out["ingest"] = run_dag(airflow_dags["perpdex_ingest"], logical)
         out["ingest_states"] = task_states(out["ingest"])
@@ -86,9 +89,10 @@ def test_counts_and_normalised_rates_match_the_model(e2e, pg_url: str, sim_model
                 truth = sim_model.predicted_rate_per_hour(venue, a, observed_at)
                 # venues quote in their own unit and precision (Aster: 8 decimals per interval)
                 assert abs(rate - truth) <= Decimal("0.5e-8") / interval + Decimal("1e-10"), (venue, asset, rate)
-            n_snap = conn.execute("SELECT count(*) FROM market.market_snapshots WHERE venue = %s AND ts = %s",
-                                  (venue.value, e2e["logical"])).fetchone()[0]
-            assert n_snap == len(listed), venue
+            n_snap, n_ts, ts = conn.execute("SELECT count(*), count(DISTINCT ts), max(ts) FROM market.market_snapshots "
+                                            "WHERE venue = %s", (venue.value,)).fetchone()
+            assert n_snap == len(listed) and n_ts == 1, venue
+            assert ts.timestamp() % 3600 == 0 and abs((ts - e2e["logical"]).total_seconds()) <= 3600
             n_inst = conn.execute("SELECT count(*) FROM market.instruments WHERE venue = %s",
                                   (venue.value,)).fetchone()[0]
             assert n_inst == len(listed), venue
