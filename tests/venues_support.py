@@ -3,12 +3,18 @@ private simulator, and the recursive JSON-shape comparison that keeps the simula
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from perpdex_lib.config import Settings
 from perpdex_lib.domain import OrderBook, Venue
 from perpdex_lib.sim.server import SimServer
+from perpdex_lib.venues.base import MarketDataClient, open_market_data
 
 SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "exchange_samples"
 
@@ -18,6 +24,18 @@ def set_faults(sim: SimServer, venue: Venue, **values: object) -> dict[str, int]
     faults = sim.contexts[venue].faults
     faults.config.update(values)
     return faults.stats
+
+
+@asynccontextmanager
+async def replay_client(venue: Venue) -> AsyncIterator[MarketDataClient]:
+    """The venue's connector against a simulator in replay mode (``perpdex sim --replay exchange_samples``):
+    every request is answered with its recorded sample. Skips the test when the samples are absent."""
+    if not (SAMPLES / venue.value).is_dir():
+        pytest.skip("exchange samples not available")
+    with SimServer.in_thread(base_port=0, venues=[venue], replay_dir=SAMPLES) as server:
+        client = open_market_data(venue, Settings(venue_urls=server.urls, http_timeout_s=2.0, http_max_attempts=1))
+        async with client.http:
+            yield client
 
 
 def assert_book_sorted(book: OrderBook) -> None:

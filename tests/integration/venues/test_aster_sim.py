@@ -15,7 +15,7 @@ from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.aster import constants as c
 from perpdex_lib.venues.base import open_market_data
-from tests.venues_support import set_faults
+from tests.venues_support import replay_client, set_faults
 
 pytestmark = pytest.mark.integration
 AS = Venue.ASTER
@@ -168,29 +168,16 @@ async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim
     assert private_sim.contexts[AS].faults.stats["malformed"] == 1
 
 
-async def test_stale_clock_shows_in_snapshot_times(private_sim: SimServer, private_sim_settings: Settings) -> None:
-    """The stale fault shifts the venue's own timestamps back; snapshots carry them, so staleness is visible."""
-    set_faults(private_sim, AS, stale_s=3600)
-    client = open_market_data(AS, private_sim_settings)
-    async with client.http:
-        batch = await client.snapshots()
-    lag = datetime.now(UTC) - max(s.ts for s in batch.items)
-    assert timedelta(minutes=59) < lag < timedelta(minutes=61)
-
-
 # ---- replay of the recorded samples ----------------------------------------------------------------
-@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="shared exchange_samples not present")
 async def test_replay_serves_the_recorded_bodies() -> None:
-    with SimServer.in_thread(base_port=0, venues=[AS], replay_dir=SAMPLES_DIR) as server:
-        client = open_market_data(AS, Settings(venue_urls=server.urls, http_max_attempts=1))
-        async with client.http:
-            instruments = await client.instruments()
-            funding = await client.funding_current()
-            snaps = await client.snapshots()
-            btc = instruments.items[0]
-            book = await client.order_book(btc)
-            day = datetime(2025, 12, 3, tzinfo=UTC)
-            history = await client.funding_history(btc, day, day + timedelta(days=1))
+    async with replay_client(AS) as client:
+        instruments = await client.instruments()
+        funding = await client.funding_current()
+        snaps = await client.snapshots()
+        btc = instruments.items[0]
+        book = await client.order_book(btc)
+        day = datetime(2025, 12, 3, tzinfo=UTC)
+        history = await client.funding_history(btc, day, day + timedelta(days=1))
     assert [i.venue_symbol for i in instruments.items] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "ASTERUSDT"]
     assert {r.rate_per_hour for r in funding.items if r.venue_symbol in ("BTCUSDT", "ASTERUSDT")} == {
         Decimal("0.0000125")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +16,7 @@ from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.edgex import contract_id
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError
-from tests.venues_support import SAMPLES, set_faults, shape_diff
+from tests.venues_support import SAMPLES, replay_client, set_faults, shape_diff
 
 pytestmark = pytest.mark.integration
 EX = Venue.EDGEX
@@ -190,25 +189,16 @@ async def test_simulator_bodies_match_the_sample_wire_shapes(sim_urls: dict[Venu
     assert shape_diff(json.loads(sample_file.read_text()), body) == []
 
 
-def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:
-    if not (SAMPLES / "edgex").is_dir():
-        pytest.skip("exchange samples absent")
-
-    async def run(url: str) -> tuple:
-        client = open_market_data(EX, Settings(venue_urls={EX: url}, http_max_attempts=1))
-        async with client.http:
-            instruments = await client.instruments()
-            funding = await client.funding_current()
-            snaps = await client.snapshots()
-            btc = next(i for i in instruments.items if i.venue_symbol == "BTCUSD")
-            book = await client.order_book(btc, depth=3)
-            with pytest.raises(VenueParseError, match="cursor repeats"):  # a recording always says "more"
-                day = datetime(2024, 12, 19, tzinfo=UTC)
-                await client.funding_history(btc, day - timedelta(days=1), day + timedelta(days=1))
-        return instruments, funding, snaps, book
-
-    with SimServer.in_thread(base_port=0, venues=[EX], replay_dir=SAMPLES) as sim:
-        instruments, funding, snaps, book = asyncio.run(run(sim.urls[EX]))
+async def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:
+    async with replay_client(EX) as client:
+        instruments = await client.instruments()
+        funding = await client.funding_current()
+        snaps = await client.snapshots()
+        btc = next(i for i in instruments.items if i.venue_symbol == "BTCUSD")
+        book = await client.order_book(btc, depth=3)
+        with pytest.raises(VenueParseError, match="cursor repeats"):  # a recording always says "more"
+            day = datetime(2024, 12, 19, tzinfo=UTC)
+            await client.funding_history(btc, day - timedelta(days=1), day + timedelta(days=1))
     assert [i.venue_symbol for i in instruments.items] == ["BTCUSD", "ETHUSD", "SOLUSD", "DOGEUSD"]
     assert {f.venue_symbol: f.rate_per_hour for f in funding.items} == {
         "BTCUSD": Decimal("-0.00003059"), "ETHUSD": Decimal("0.0000125")

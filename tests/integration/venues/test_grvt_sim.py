@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from perpdex_lib.config import Settings
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
-from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError
-from tests.venues_support import set_faults
+from tests.venues_support import replay_client, set_faults
 
 V = Venue.GRVT
 
@@ -186,31 +183,17 @@ async def test_malformed_ticker_body_is_a_reject_for_that_instrument(private_sim
 
 async def test_connector_reads_replayed_recordings():
     """`perpdex sim --replay exchange_samples`: every request maps to its recorded body and parses."""
-    samples = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
-    if not (samples / "grvt").is_dir():
-        pytest.skip("exchange samples not available")
-    with SimServer.in_thread(base_port=0, venues=[V], replay_dir=samples) as srv:
-        md = open_market_data(V, Settings(venue_urls=srv.urls, http_timeout_s=2.0, http_max_attempts=1))
-        async with md.http:
-            instruments = (await md.instruments()).items
-            assert [i.asset for i in instruments] == ["BTC", "ETH", "SOL", "DOGE"]
-            funding = await md.funding_current()  # the recording is BTC's ticker, whatever we ask for
-            assert [r.venue_symbol for r in funding.items] == ["BTC_USDT_Perp"]
-            assert len(funding.rejects) == 3
-            start, end = datetime(2025, 12, 1, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC)
-            history = await md.funding_history(instruments[0], start, end)  # its cursor repeats: stops
-            assert len(history.items) == 3
-            book = await md.order_book(instruments[0], depth=20)
-            assert book.best_bid == Decimal("92336.0")
-
-
-async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
-    set_faults(private_sim, V, stale_s=600)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        snaps = (await md.snapshots()).items
-    age = datetime.now(UTC) - min(s.ts for s in snaps)
-    assert timedelta(seconds=590) < age < timedelta(seconds=660)
+    async with replay_client(V) as md:
+        instruments = (await md.instruments()).items
+        assert [i.asset for i in instruments] == ["BTC", "ETH", "SOL", "DOGE"]
+        funding = await md.funding_current()  # the recording is BTC's ticker, whatever we ask for
+        assert [r.venue_symbol for r in funding.items] == ["BTC_USDT_Perp"]
+        assert len(funding.rejects) == 3
+        start, end = datetime(2025, 12, 1, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC)
+        history = await md.funding_history(instruments[0], start, end)  # its cursor repeats: stops
+        assert len(history.items) == 3
+        book = await md.order_book(instruments[0], depth=20)
+        assert book.best_bid == Decimal("92336.0")
 
 
 async def test_history_refuses_naive_times_and_skips_empty_ranges(client):

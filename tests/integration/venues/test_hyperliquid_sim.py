@@ -14,7 +14,7 @@ from perpdex_lib.domain import FundingKind, Venue
 from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
-from tests.venues_support import set_faults
+from tests.venues_support import replay_client, set_faults
 
 pytestmark = pytest.mark.integration
 HL = Venue.HYPERLIQUID
@@ -152,21 +152,14 @@ async def test_malformed_rows_become_rejects(private_sim: SimServer, private_sim
 
 
 async def test_connector_reads_replayed_recordings() -> None:
-    from pathlib import Path
-
-    samples = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
-    if not (samples / "hyperliquid").is_dir():
-        pytest.skip("exchange samples absent")
-    with SimServer.in_thread(replay_dir=samples, venues=[HL], base_port=0) as sim:
-        client = open_market_data(HL, Settings(venue_urls=sim.urls, http_max_attempts=1))
-        async with client.http:
-            instruments = await client.instruments()
-            funding = await client.funding_current()
-            snaps = await client.snapshots()
-            btc = next(i for i in instruments.items if i.venue_symbol == "BTC")
-            day = datetime(2025, 12, 3, tzinfo=UTC)
-            history = await client.funding_history(btc, day, day + timedelta(days=1))
-            book = await client.order_book(btc, 2)
+    async with replay_client(HL) as client:
+        instruments = await client.instruments()
+        funding = await client.funding_current()
+        snaps = await client.snapshots()
+        btc = next(i for i in instruments.items if i.venue_symbol == "BTC")
+        day = datetime(2025, 12, 3, tzinfo=UTC)
+        history = await client.funding_history(btc, day, day + timedelta(days=1))
+        book = await client.order_book(btc, 2)
     assert [i.venue_symbol for i in instruments.items] == ["BTC", "ETH", "SOL", "DOGE", "MATIC"]
     assert {f.venue_symbol for f in funding.items} == {"BTC", "SOL"} and len(snaps.items) == 4
     assert [r.funding_time.hour for r in history.items] == [13, 14, 15]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +15,7 @@ from perpdex_lib.sim.model import MarketModel
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.sim.venues.lighter import market_id
 from perpdex_lib.venues.base import open_market_data
-from tests.venues_support import SAMPLES, set_faults, shape_diff
+from tests.venues_support import SAMPLES, replay_client, set_faults, shape_diff
 
 pytestmark = pytest.mark.integration
 LT = Venue.LIGHTER
@@ -185,23 +184,14 @@ async def test_simulator_bodies_match_the_sample_wire_shapes(sim_urls: dict[Venu
     assert shape_diff(json.loads(sample_file.read_text()), body) == []
 
 
-def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:
-    if not (SAMPLES / "lighter").is_dir():
-        pytest.skip("exchange samples absent")
-
-    async def run(url: str) -> tuple:
-        client = open_market_data(LT, Settings(venue_urls={LT: url}, http_max_attempts=1))
-        async with client.http:
-            instruments = await client.instruments()
-            funding = await client.funding_current()
-            eth = next(i for i in instruments.items if i.venue_symbol == "ETH")
-            start = datetime(2025, 11, 19, tzinfo=UTC)
-            history = await client.funding_history(eth, start, start + timedelta(days=1))
-            book = await client.order_book(eth, depth=2)
-        return instruments, funding, history, book
-
-    with SimServer.in_thread(base_port=0, venues=[LT], replay_dir=SAMPLES) as sim:
-        instruments, funding, history, book = asyncio.run(run(sim.urls[LT]))
+async def test_connector_reads_the_recorded_samples_in_replay_mode() -> None:
+    async with replay_client(LT) as client:
+        instruments = await client.instruments()
+        funding = await client.funding_current()
+        eth = next(i for i in instruments.items if i.venue_symbol == "ETH")
+        start = datetime(2025, 11, 19, tzinfo=UTC)
+        history = await client.funding_history(eth, start, start + timedelta(days=1))
+        book = await client.order_book(eth, depth=2)
     assert [i.venue_symbol for i in instruments.items] == ["ETH", "BTC", "SOL", "DOGE"]
     assert {f.venue_symbol: f.rate_per_hour for f in funding.items}["BTC"] == Decimal("0.00001")
     assert [f.rate_per_hour for f in history.items] == [

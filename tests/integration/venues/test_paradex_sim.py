@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from perpdex_lib.config import Settings
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
-from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import open_market_data
-from tests.venues_support import set_faults
+from tests.venues_support import replay_client, set_faults
 
 V = Venue.PARADEX
 
@@ -146,34 +143,20 @@ async def test_malformed_rows_become_rejects(private_sim, private_sim_settings):
 
 async def test_connector_reads_replayed_recordings():
     """`perpdex sim --replay exchange_samples`: every request maps to its recorded body and parses."""
-    samples = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
-    if not (samples / "paradex").is_dir():
-        pytest.skip("exchange samples not available")
-    with SimServer.in_thread(base_port=0, venues=[V], replay_dir=samples) as srv:
-        md = open_market_data(V, Settings(venue_urls=srv.urls, http_timeout_s=2.0, http_max_attempts=1))
-        async with md.http:
-            instruments = (await md.instruments()).items
-            assert [i.asset for i in instruments] == ["BTC", "ETH", "SOL", "DOGE"]
-            funding = await md.funding_current()
-            assert len(funding.items) == 4 and funding.rejects == []
-            start, end = datetime(2025, 12, 3, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC)
-            before = md.http.requests_sent
-            history = await md.funding_history(instruments[0], start, end)
-            # 3 boundary windows; each follows the recorded `next` once and stops when it repeats
-            assert md.http.requests_sent - before == 3 * 2
-            # the recording is three observations 15:12:00-15:12:10 -> the last one stands for 16:00
-            assert [(r.funding_time.hour, r.raw_rate) for r in history.items] == [(16, Decimal("0.0000824"))]
-            book = await md.order_book(instruments[0], depth=20)
-            assert book.best_ask == Decimal("92683.1")
-
-
-async def test_stale_fault_shows_in_venue_timestamps(private_sim, private_sim_settings):
-    set_faults(private_sim, V, stale_s=600)
-    md = open_market_data(V, private_sim_settings)
-    async with md.http:
-        funding = (await md.funding_current()).items
-    age = datetime.now(UTC) - min(r.venue_ts for r in funding)
-    assert timedelta(seconds=590) < age < timedelta(seconds=660)
+    async with replay_client(V) as md:
+        instruments = (await md.instruments()).items
+        assert [i.asset for i in instruments] == ["BTC", "ETH", "SOL", "DOGE"]
+        funding = await md.funding_current()
+        assert len(funding.items) == 4 and funding.rejects == []
+        start, end = datetime(2025, 12, 3, tzinfo=UTC), datetime(2025, 12, 4, tzinfo=UTC)
+        before = md.http.requests_sent
+        history = await md.funding_history(instruments[0], start, end)
+        # 3 boundary windows; each follows the recorded `next` once and stops when it repeats
+        assert md.http.requests_sent - before == 3 * 2
+        # the recording is three observations 15:12:00-15:12:10 -> the last one stands for 16:00
+        assert [(r.funding_time.hour, r.raw_rate) for r in history.items] == [(16, Decimal("0.0000824"))]
+        book = await md.order_book(instruments[0], depth=20)
+        assert book.best_ask == Decimal("92683.1")
 
 
 async def test_history_refuses_naive_times_and_skips_empty_ranges(client):

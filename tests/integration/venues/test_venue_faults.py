@@ -3,10 +3,12 @@
 The same promises hold for all seven: transient faults (5xx, 429 + Retry-After, timeouts) are retried until
 every market comes back, and each hit cost a retry; a truncated body is a VenueParseError, never rows; a venue
 that is down is VenueUnavailable and takes no other venue with it. Venue-specific fault behaviour (which rows a
-damaged body rejects, stale clocks) stays in each venue's own ``test_<venue>_sim.py``.
+damaged body rejects, stale estimates) stays in each venue's own ``test_<venue>_sim.py``.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -93,3 +95,27 @@ async def test_down_venue_is_unavailable_and_only_that_venue(private_sim: SimSer
     neighbour = open_market_data(other, settings)
     async with neighbour.http:
         assert len((await neighbour.instruments()).items) == len(private_sim.model.listed(other))
+
+
+# Where each venue's own clock reaches our rows (venues without a venue timestamp stamp rows with our clock).
+VENUE_CLOCK: dict[Venue, tuple[str, str]] = {
+    Venue.ASTER: ("snapshots", "ts"),
+    Venue.BACKPACK: ("snapshots", "ts"),
+    Venue.GRVT: ("snapshots", "ts"),
+    Venue.PARADEX: ("funding_current", "venue_ts"),
+}
+
+
+@pytest.mark.parametrize("venue", list(VENUE_CLOCK), ids=lambda v: v.value)
+async def test_stale_clock_shows_in_venue_timestamps(
+    private_sim: SimServer, private_sim_settings: Settings, venue: Venue
+) -> None:
+    set_faults(private_sim, venue, stale_s=3600)
+    call, field = VENUE_CLOCK[venue]
+    client = open_market_data(venue, private_sim_settings)
+    async with client.http:
+        batch = await getattr(client, call)()
+    stamps = [getattr(row, field) for row in batch.items]
+    assert stamps and batch.rejects == []
+    now = datetime.now(UTC)
+    assert timedelta(minutes=59) < now - max(stamps) and now - min(stamps) < timedelta(minutes=61)
