@@ -125,6 +125,14 @@ def asset_of(base: str, symbol: str) -> tuple[str, Decimal]:
         raise ValueError(f"{symbol}: {exc}") from exc
 
 
+def perp_base(symbol: str, sep: str, kind: str, venue: str) -> str:
+    """The base of a ``BASE<sep>QUOTE<sep>kind`` symbol (``BTC_USDT_Perp``, ``BTC-USD-PERP``) -> ``BTC``."""
+    parts = symbol.split(sep)
+    if len(parts) != 3 or parts[2] != kind or not parts[0]:
+        raise ValueError(f"not a {venue} perpetual symbol: {symbol!r}")
+    return parts[0]
+
+
 def leverage_from_margin_fraction(fraction: Decimal | None) -> Decimal | None:
     """1 / initial margin fraction: an integer when it is one (0.02 -> 50), else to 0.01; unknown -> None."""
     if fraction is None or fraction <= 0:

@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
-
 from perpdex_lib.venues.wire import DecStr, Int, WireModel
+from perpdex_lib.venues.wire_levels import StrLevel
 
-
-def _level(value: Any) -> tuple[Decimal, Decimal]:
-    """A book level ``["price", "size"]``: exactly two decimal strings."""
-    if not isinstance(value, list) or len(value) != 2:
-        raise ValueError("expected a [price, size] pair")
-    out = []
-    for item in value:
-        if not isinstance(item, str):
-            raise ValueError(f"expected a decimal string, got {type(item).__name__}")
-        try:
-            dec = Decimal(item)
-        except ArithmeticError as exc:
-            raise ValueError(f"not a decimal: {item!r}") from exc
-        if not dec.is_finite() or dec < 0:
-            raise ValueError(f"not a non-negative finite decimal: {item!r}")
-        out.append(dec)
-    return out[0], out[1]
-
-
-Level = Annotated[tuple[Decimal, Decimal], BeforeValidator(_level)]
+Level = StrLevel  # ["price", "size"] decimal strings
 
 
 class PriceFilter(WireModel):

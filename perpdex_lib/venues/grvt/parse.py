@@ -24,6 +24,7 @@ from perpdex_lib.venues.common import (
     book_side,
     epoch_from_utc,
     notional_usd,
+    perp_base,
     post_endpoint,
     price_size,
     utc_from_epoch,
@@ -75,10 +76,7 @@ def object_result(body: Any, path: str) -> dict[str, Any]:
 # ---- instruments ---------------------------------------------------------------------------------
 def base_of(symbol: str) -> str:
     """``BTC_USDT_Perp`` -> ``BTC``."""
-    parts = symbol.split("_")
-    if len(parts) != 3 or parts[2] != c.SYMBOL_SUFFIX.lstrip("_") or not parts[0]:
-        raise ValueError(f"not a GRVT perpetual symbol: {symbol!r}")
-    return parts[0]
+    return perp_base(symbol, "_", c.SYMBOL_SUFFIX.lstrip("_"), "GRVT")
 
 
 def parse_instrument(raw: Any, path: str = c.ALL_INSTRUMENTS_PATH) -> Instrument | None:

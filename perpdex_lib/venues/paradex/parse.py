@@ -22,7 +22,15 @@ from perpdex_lib.domain import (
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
-from perpdex_lib.venues.common import body_time, book_side, epoch_from_utc, get_endpoint, notional_usd, utc_from_epoch
+from perpdex_lib.venues.common import (
+    body_time,
+    book_side,
+    epoch_from_utc,
+    get_endpoint,
+    notional_usd,
+    perp_base,
+    utc_from_epoch,
+)
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.paradex import constants as c
 from perpdex_lib.venues.paradex.schemas import (
@@ -73,10 +81,7 @@ def results_envelope(body: Any, path: str) -> ResultsEnvelope:
 # ---- instruments ---------------------------------------------------------------------------------
 def base_of(symbol: str) -> str:
     """``BTC-USD-PERP`` -> ``BTC``."""
-    parts = symbol.split("-")
-    if len(parts) != 3 or parts[2] != c.PERP_SUFFIX.lstrip("-") or not parts[0]:
-        raise ValueError(f"not a Paradex perpetual symbol: {symbol!r}")
-    return parts[0]
+    return perp_base(symbol, "-", c.PERP_SUFFIX.lstrip("-"), "Paradex")
 
 
 def _max_leverage(imf_base: Decimal | None) -> Decimal | None:
