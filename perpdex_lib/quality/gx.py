@@ -31,11 +31,19 @@ class GateResult:
 
 def _quiet_import() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no phoning home (and no internet here)
-    for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # its import alone logs dozens of lines
     import great_expectations as gx
 
+    _silence()
     return gx
+
+
+def _silence() -> None:
+    """GX logs every context, datasource and temp dir at INFO; keep its warnings, drop the chatter."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger):
+            logger.setLevel(logging.NOTSET)  # inherit WARNING from the package logger
 
 
 def _batch_definition(name: str) -> Any:
@@ -45,6 +53,7 @@ def _batch_definition(name: str) -> Any:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         context = gx.get_context(mode="ephemeral")
+        _silence()  # loggers created while building the context
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         _STATE["gx"] = gx
         _STATE["context"] = context

@@ -73,7 +73,10 @@ def test_snapshot_and_book_rules() -> None:
 
 
 @pytest.mark.slow
-def test_hard_gate_fails_on_a_unit_bug_and_on_an_empty_feed() -> None:
+def test_hard_gate_fails_on_a_unit_bug_and_on_an_empty_feed(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
     from perpdex_lib.quality.gx import funding_gate
 
     ok = funding_gate([rate(), rate("ETH-PERP")], "aster", Decimal("0.05"))
@@ -84,3 +87,6 @@ def test_hard_gate_fails_on_a_unit_bug_and_on_an_empty_feed() -> None:
     assert not wrong_venue.success
     empty = funding_gate([], "aster", Decimal("0.05"))
     assert not empty.success and any("row_count" in f for f in empty.failures)
+    # Great Expectations' INFO chatter is silenced
+    assert [r.getMessage()[:80] for r in caplog.records if r.name.startswith("great_expectations")
+            and r.levelno < logging.WARNING] == []
