@@ -15,8 +15,24 @@ from perpdex_lib.config import Settings
 from perpdex_lib.domain import OrderBook, Venue
 from perpdex_lib.sim.server import SimServer
 from perpdex_lib.venues.base import MarketDataClient, open_market_data
+from perpdex_lib.venues.wire import decode_json
 
-SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "exchange_samples"
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+SAMPLES = SHARED / "exchange_samples"
+REAL_DATA = SHARED / "real_data"
+
+
+def load_json(path: Path) -> Any:
+    """A recorded body decoded as the clients decode it (fractions as Decimal); skips the test when absent
+    (the shared data lives outside the repository)."""
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    return decode_json(path.read_text())
+
+
+def load_sample(venue: str, name: str) -> Any:
+    """``exchange_samples/<venue>/<name>.json``."""
+    return load_json(SAMPLES / venue / f"{name}.json")
 
 
 def set_faults(sim: SimServer, venue: Venue, **values: object) -> dict[str, int]:

@@ -12,15 +12,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from perpdex_lib.venues.batch import Batch
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import SAMPLES, load_sample  # noqa: F401  (re-exported for the fuzz tests)
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples"
 ENVELOPE_ERRORS = (VenueParseError, VenueHttpError)
 ROW_REASONS = frozenset({"parse_error", "unknown_unit"})
 _COMMON_ODD = ("", "NaN", "Infinity", "-Infinity", "-inf", "1e999999", "1e400", "-0", "-1", "0", "0x10", "9" * 40,
@@ -33,14 +31,6 @@ def fuzz_settings(max_examples: int = 100) -> settings:
 
 def samples_dir(venue: str) -> Path:
     return SAMPLES / venue
-
-
-def load_sample(venue: str, name: str) -> Any:
-    """A recorded body, decoded as the clients decode (floats as Decimal); skips the test when absent."""
-    path = samples_dir(venue) / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"exchange sample {path} not available")
-    return decode_json(path.read_text())
 
 
 def json_values(*venue_strings: str, floats: bool = False) -> st.SearchStrategy[Any]:

@@ -15,7 +15,7 @@ from perpdex_lib.sim.venues import edgex as sim_edgex
 from perpdex_lib.venues.edgex import parse
 from perpdex_lib.venues.edgex import schemas as s
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import load_json
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 SAMPLES = SHARED / "exchange_samples" / "edgex"
@@ -24,10 +24,7 @@ OBSERVED = datetime(2024, 12, 19, 8, 38, 28, tzinfo=UTC)
 
 
 def load(name: str, folder: Path = SAMPLES) -> Any:
-    path = folder / name
-    if not path.is_file():
-        pytest.skip(f"{path} not available")
-    return decode_json(path.read_text())
+    return load_json(folder / name)
 
 
 def contracts() -> dict[str, parse.ContractInfo]:

@@ -13,17 +13,14 @@ import pytest
 from perpdex_lib.domain import FundingKind, RateUnit
 from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.grvt import parse
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import load_sample
 
 SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "exchange_samples" / "grvt"
 OBSERVED = datetime(2025, 12, 3, 15, 12, tzinfo=UTC)
 
 
 def sample(name: str) -> Any:
-    path = SAMPLES / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"exchange sample {path} not available")
-    return decode_json(path.read_text())
+    return load_sample("grvt", name)
 
 
 @pytest.fixture

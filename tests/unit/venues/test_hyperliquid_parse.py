@@ -16,7 +16,7 @@ from perpdex_lib.domain import FundingKind, InstrumentStatus, RateUnit
 from perpdex_lib.domain.units import UnknownUnitError, to_rate_per_hour
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.hyperliquid import parse
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import load_json, load_sample
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 SAMPLES = SHARED / "exchange_samples" / "hyperliquid"
@@ -25,17 +25,11 @@ NOW = datetime(2025, 12, 3, 15, 12, 10, tzinfo=UTC)
 
 
 def sample(name: str) -> Any:
-    path = SAMPLES / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"sample {path} absent")
-    return decode_json(path.read_text())
+    return load_sample("hyperliquid", name)
 
 
 def real(rel: str) -> Any:
-    path = REAL / rel
-    if not path.is_file():
-        pytest.skip(f"real data {path} absent")
-    return decode_json(path.read_text())
+    return load_json(REAL / rel)
 
 
 def utc(*args: int) -> datetime:

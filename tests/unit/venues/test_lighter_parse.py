@@ -18,7 +18,7 @@ from perpdex_lib.venues.errors import VenueHttpError, VenueParseError
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import parse
 from perpdex_lib.venues.lighter import schemas as s
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import load_json
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 SAMPLES = SHARED / "exchange_samples" / "lighter"
@@ -27,10 +27,7 @@ OBSERVED = datetime(2025, 11, 19, 5, 42, 7, tzinfo=UTC)
 
 
 def load(name: str, folder: Path = SAMPLES) -> Any:
-    path = folder / name
-    if not path.is_file():
-        pytest.skip(f"{path} not available")
-    return decode_json(path.read_text())
+    return load_json(folder / name)
 
 
 def instruments(body: Any):

@@ -15,7 +15,7 @@ from perpdex_lib.domain import FundingKind, RateUnit
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.paradex import parse
 from perpdex_lib.venues.paradex.schemas import FundingDataRow
-from perpdex_lib.venues.wire import decode_json
+from tests.venues_support import load_sample
 
 SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
 SAMPLES = SHARED / "exchange_samples" / "paradex"
@@ -26,10 +26,7 @@ OBSERVED = datetime(2025, 12, 3, 15, 12, 30, tzinfo=UTC)
 
 
 def sample(name: str) -> Any:
-    path = SAMPLES / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"exchange sample {path} not available")
-    return decode_json(path.read_text())
+    return load_sample("paradex", name)
 
 
 @pytest.fixture
