@@ -8,7 +8,10 @@ logged with the target's scheme only.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from typing import Any
 
 from perpdex_lib.config import Settings, get_settings
 
@@ -32,7 +35,25 @@ def notify(title: str, body: str, level: Level = Level.WARNING, settings: Settin
         return 0
     import apprise
 
-    logging.getLogger("apprise").setLevel(logging.CRITICAL)  # its messages can quote the target URL
+    with _quiet_transport():
+        return _deliver(apprise, settings, title, body, level)
+
+
+@contextmanager
+def _quiet_transport() -> Iterator[None]:
+    """apprise and urllib3 (DEBUG: "POST /hook/<token>") can quote the target URL: mute them while sending."""
+    loggers = [logging.getLogger(n) for n in ("apprise", "urllib3", "requests")]
+    saved = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, saved, strict=True):
+            lg.setLevel(level)
+
+
+def _deliver(apprise: Any, settings: Settings, title: str, body: str, level: Level) -> int:
     delivered = 0
     for secret in settings.notify_urls:
         url = secret.get_secret_value()
