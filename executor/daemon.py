@@ -45,6 +45,7 @@ NOTIFY_CHANNEL = "perpdex_opportunities"
 TRANSITIONAL = frozenset({PairState.PLANNED, PairState.ENTERING, PairState.HEDGING, PairState.UNWINDING,
                           PairState.EXITING, PairState.BROKEN})
 SHUTDOWN_GRACE_S = 20.0
+LOCK_WAIT_S = 10.0  # how long a starting executor waits for the single-instance lock
 
 
 class Daemon:
@@ -101,8 +102,13 @@ class Daemon:
     async def start(self) -> bool:
         """Connect, take the single-instance lock and build the venues; False if another instance runs."""
         self.journal = Journal(await self._connect(), self.cfg.executor_id, self.cfg.mode)
-        locked = await self.journal._fetch("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok",
-                                           (f"perpdex-executor:{self.cfg.executor_id}",))
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:  # a crashed predecessor's session may take a moment to be reaped by the server
+            locked = await self.journal._fetch("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok",
+                                               (f"perpdex-executor:{self.cfg.executor_id}",))
+            if locked[0]["ok"] or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         if not locked[0]["ok"]:
             log.error("another executor with id %s is running", self.cfg.executor_id)
             await self._close()

@@ -49,7 +49,12 @@ def _start(config: Path, env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def _wait_reconciled(conn: psycopg.Connection, since_id: int, proc: subprocess.Popen, timeout_s: float = 30) -> int:
+def _last_reconciliation(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(id), 0) FROM execution.reconciliations").fetchone()[0]
+
+
+def _wait_reconciled(conn: psycopg.Connection, since_id: int, proc: subprocess.Popen, timeout_s: float = 60) -> int:
+    """Wait for the first reconciliation written *by this process* (the previous one is dead before it starts)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         row = conn.execute("SELECT id, status, detail FROM execution.reconciliations WHERE executor_id = 'crash' "
@@ -73,15 +78,16 @@ def test_kill_minus_nine_across_many_cycles(clean_db, sim_urls, tmp_path):
         # some answers get lost after the venue filled the order: unknown outcomes across crashes
         conn.execute("INSERT INTO execution.paper_faults (venue, config) VALUES ('lighter', %s)",
                      (json.dumps({"timeout_after_fill_rate": 0.2}),))
-        last_recon, restarts = 0, 0
+        restarts = 0
         deadline = time.monotonic() + 420
         while time.monotonic() < deadline:
             closed = conn.execute("SELECT count(*) FROM execution.pairs WHERE state IN ('closed', 'abandoned')"
                                   ).fetchone()[0]
             if closed >= CYCLES:
                 break
+            before = _last_reconciliation(conn)
             proc = _start(config, env)
-            last_recon = _wait_reconciled(conn, last_recon, proc)
+            _wait_reconciled(conn, before, proc)
             time.sleep(rng.uniform(0.0, 2.5))
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -92,8 +98,9 @@ def test_kill_minus_nine_across_many_cycles(clean_db, sim_urls, tmp_path):
         conn.execute("UPDATE execution.paper_faults SET config = '{}'")
         conn.execute("INSERT INTO execution.trading_state (executor_id, state, reason) VALUES ('crash', "
                      "'REDUCE_ONLY', 'test wind-down') ON CONFLICT (executor_id) DO UPDATE SET state = 'REDUCE_ONLY'")
+        before = _last_reconciliation(conn)
         proc = _start(config, env)
-        _wait_reconciled(conn, last_recon, proc)
+        _wait_reconciled(conn, before, proc)
         t_end = time.monotonic() + 60
         while time.monotonic() < t_end:
             busy = conn.execute("SELECT count(*) FROM execution.pairs WHERE state NOT IN ('closed', 'abandoned')"
