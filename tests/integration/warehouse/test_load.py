@@ -218,14 +218,22 @@ def test_quarantine_keeps_payload_json_types_exactly(clean_db: str, pg_conn: psy
 
 
 def test_latest_funding_view(clean_db: str, pg_conn: psycopg.Connection) -> None:
-    settled = [_rate("BTCUSDT", T0, "0.0001"), _rate("BTCUSDT", T0 + timedelta(hours=8), "0.0002")]
-    predicted = [_rate("BTCUSDT", T0 + timedelta(hours=16), "0.0008", FundingKind.PREDICTED)]
-    load_funding_rates(pg_conn, [*settled, *predicted])
+    t0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=24)
+    settled = [_rate("BTCUSDT", t0, "0.0001"), _rate("BTCUSDT", t0 + timedelta(hours=8), "0.0002")]
+    predicted = [_rate("BTCUSDT", t0 + timedelta(hours=16), "0.0008", FundingKind.PREDICTED)]
+    ancient = [_rate("BTCUSDT", T0, "0.0009")]  # older than the view's 35-day window: never "latest"
+    btc = Instrument(
+        venue=Venue.ASTER, venue_symbol="BTCUSDT", asset="BTC", multiplier=Decimal(1), quote="USDT",
+        tick_size=Decimal("0.1"), lot_size=Decimal("0.001"), min_size=None, min_notional_usd=Decimal(5),
+        max_leverage=Decimal(50), funding_interval_hours=Decimal(8), status=InstrumentStatus.ACTIVE,
+    )  # fmt: skip
+    load_instruments(pg_conn, [btc], observed_at=t0)  # the view is driven by the instruments
+    load_funding_rates(pg_conn, [*ancient, *settled, *predicted])
     row = pg_conn.execute(
         "SELECT venue, venue_symbol, predicted_rate_per_hour, settled_funding_time, settled_rate_per_hour "
         "FROM reporting.latest_funding"
     ).fetchone()
-    assert row == ("aster", "BTCUSDT", Decimal("0.0001"), T0 + timedelta(hours=8), Decimal("0.000025"))
+    assert row == ("aster", "BTCUSDT", Decimal("0.0001"), t0 + timedelta(hours=8), Decimal("0.000025"))
 
 
 def test_keys_equal_only_in_postgres_still_keep_the_last(clean_db: str, pg_conn: psycopg.Connection) -> None:
