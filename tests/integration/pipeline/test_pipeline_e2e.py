@@ -51,7 +51,10 @@ def e2e(airflow_dags, pg_url: str, sim_urls) -> dict[str, Any]:
     out: dict[str, Any] = {"logical": logical}
     # hour-wide snapshot buckets: the re-run below lands in the first run's bucket (5-minute buckets could be
     # crossed between the two runs; the predicted rates themselves only change on the hour)
-    with pipeline_env(pg_url, sim_urls, PERPDEX_PIPELINE_SNAPSHOT_BUCKET_S="3600"), \
+    # (so snapshots may be up to an hour old by the engine's clock: its age limits are widened to match)
+    wide_ages = json.dumps({"max_snapshot_age_s": 7200, "max_book_age_s": 7200})
+    with pipeline_env(pg_url, sim_urls, PERPDEX_PIPELINE_SNAPSHOT_BUCKET_S="3600",
+                      PERPDEX_PIPELINE_OPPORTUNITY_PARAMS=wide_ages), \
             psycopg.connect(pg_url, autocommit=True) as listener:
         listener.execute("LISTEN perpdex_opportunities")
         out["ingest"] = run_dag(airflow_dags["perpdex_ingest"], logical)
