@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
-from perpdex_lib.domain import OrderBookLevel
+from perpdex_lib.domain import FundingRate, OrderBookLevel
 from perpdex_lib.domain.units import UnknownUnitError
 from perpdex_lib.symbols import UnknownSymbolError, canonical_asset
 from perpdex_lib.venues.batch import Batch, map_rows
@@ -104,6 +104,18 @@ def label_unknown_intervals(batch: Batch[T]) -> Batch[T]:
         for r in batch.rejects
     ]
     return batch
+
+
+def add_page_in_window(
+    out: Batch[FundingRate], page: Batch[FundingRate], start: datetime, end: datetime, seen: set[datetime]
+) -> None:
+    """Add one history page to ``out``: its rejects, and its settlements with ``start <= t < end`` not seen on
+    an earlier page (pages and query windows overlap at their edges)."""
+    out.rejects.extend(page.rejects)
+    for rate in page.items:
+        if start <= rate.funding_time < end and rate.funding_time not in seen:
+            seen.add(rate.funding_time)
+            out.items.append(rate)
 
 
 def map_body_rows(items: Iterable[Any], convert: Callable[[Any], T | None], venue: str, endpoint: str) -> Batch[T]:

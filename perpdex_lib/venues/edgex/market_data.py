@@ -9,7 +9,7 @@ from typing import ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
-from perpdex_lib.venues.common import get_endpoint, ms_from_utc, require_aware
+from perpdex_lib.venues.common import add_page_in_window, get_endpoint, ms_from_utc, require_aware
 from perpdex_lib.venues.edgex import constants as c
 from perpdex_lib.venues.edgex import parse
 from perpdex_lib.venues.errors import VenueParseError
@@ -76,11 +76,7 @@ class MarketData(MarketDataClient):
             page, cursor, n_rows = parse.history_body(
                 payload, instrument.venue_symbol, instrument.asset, datetime.now(UTC), ep
             )
-            out.rejects.extend(page.rejects)
-            for item in page.items:
-                if start <= item.funding_time < end and item.funding_time not in seen:
-                    seen.add(item.funding_time)
-                    out.items.append(item)
+            add_page_in_window(out, page, start, end, seen)
             if not cursor or n_rows == 0:
                 break
             if cursor in cursors:

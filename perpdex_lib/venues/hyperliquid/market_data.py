@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
-from perpdex_lib.venues.common import ms_from_utc
+from perpdex_lib.venues.common import add_page_in_window, ms_from_utc
 from perpdex_lib.venues.errors import VenueParseError
 from perpdex_lib.venues.http import VenueHttp
 from perpdex_lib.venues.hyperliquid import constants as c
@@ -62,11 +62,7 @@ class MarketData(MarketDataClient):
             )
             rows = parse.history_rows(body)
             page = parse.funding_history(rows, datetime.now(UTC))
-            out.rejects.extend(page.rejects)
-            for rate in page.items:
-                if start <= rate.funding_time < end and rate.funding_time not in seen:
-                    seen.add(rate.funding_time)
-                    out.items.append(rate)
+            add_page_in_window(out, page, start, end, seen)
             if len(rows) < c.HISTORY_PAGE_ROWS:
                 break
             last = rows[-1].get("time") if isinstance(rows[-1], dict) else None

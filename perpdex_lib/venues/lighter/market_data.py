@@ -9,7 +9,7 @@ from typing import ClassVar
 from perpdex_lib.domain import FundingRate, Instrument, MarketSnapshot, OrderBook, Venue
 from perpdex_lib.venues.base import MarketDataClient
 from perpdex_lib.venues.batch import Batch
-from perpdex_lib.venues.common import get_endpoint, require_aware
+from perpdex_lib.venues.common import add_page_in_window, get_endpoint, require_aware
 from perpdex_lib.venues.lighter import constants as c
 from perpdex_lib.venues.lighter import parse
 
@@ -47,11 +47,7 @@ class MarketData(MarketDataClient):
                 },
             )
             page = parse.history_body(payload, instrument.venue_symbol, instrument.asset, datetime.now(UTC), ep)
-            out.rejects.extend(page.rejects)
-            for item in page.items:
-                if cursor <= item.funding_time < window_end and item.funding_time not in seen:
-                    seen.add(item.funding_time)
-                    out.items.append(item)
+            add_page_in_window(out, page, cursor, window_end, seen)
             cursor = window_end
         out.items.sort(key=lambda f: f.funding_time)
         return out
