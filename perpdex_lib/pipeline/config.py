@@ -27,8 +27,9 @@ class PipelineSettings(BaseSettings):
     # Snapshots and books are keyed on the observation time floored to this grid (the ingest period), so a
     # re-run within the period hits the same keys, and a late run is stamped with when it really looked.
     snapshot_bucket_s: int = 300
-    # Order books per venue per ingest: 0 = every active instrument, N = top N by open interest.
-    books_top_n: int = 0
+    # Order books per venue per ingest: 0 = every active instrument, N = top N by open interest. 50 keeps a
+    # rate-limited venue (Lighter: 60 requests/min) well inside the 5-minute schedule.
+    books_top_n: int = 50
     book_depth: int = 20
     # The venue task fails when more than this share of extracted rows is rejected.
     max_reject_ratio: Decimal = Decimal("0.2")
