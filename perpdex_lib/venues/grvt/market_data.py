@@ -28,6 +28,13 @@ class _SharedRound:
     started_at: float
     used_by: set[str] = field(default_factory=set)
 
+    def reusable(self) -> bool:
+        """Still in flight, or finished well (not failed, not cancelled) less than TICKER_ROUND_TTL_S ago."""
+        if not self.task.done():
+            return True
+        ok = not self.task.cancelled() and self.task.exception() is None
+        return ok and time.monotonic() - self.started_at <= c.TICKER_ROUND_TTL_S
+
 
 class MarketData(MarketDataClient):
     venue: ClassVar[Venue] = Venue.GRVT
@@ -88,11 +95,7 @@ class MarketData(MarketDataClient):
         round is never reused.
         """
         r = self._round
-        fresh = r is not None and (
-            not r.task.done()
-            or (r.task.exception() is None and time.monotonic() - r.started_at <= c.TICKER_ROUND_TTL_S)
-        )
-        if r is None or not fresh or consumer in r.used_by:
+        if r is None or consumer in r.used_by or not r.reusable():
             r = _SharedRound(asyncio.ensure_future(self._fetch_round()), time.monotonic())
             self._round = r
         r.used_by.add(consumer)

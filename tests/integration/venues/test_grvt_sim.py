@@ -11,7 +11,7 @@ import pytest
 
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
 from perpdex_lib.venues.base import open_market_data
-from perpdex_lib.venues.errors import VenueParseError
+from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
 from tests.venues_support import replay_client, set_faults
 
 V = Venue.GRVT
@@ -95,6 +95,17 @@ async def test_sequential_funding_then_snapshots_share_the_round_but_a_repeat_is
     assert client.http.requests_sent == 2 * (1 + n)
     await client.snapshots()
     assert client.http.requests_sent == 2 * (1 + n)
+
+
+async def test_a_failed_ticker_round_is_not_reused(private_sim, private_sim_settings):
+    set_faults(private_sim, V, down=True)
+    md = open_market_data(V, private_sim_settings)
+    async with md.http:
+        with pytest.raises(VenueUnavailable):
+            await md.funding_current()
+        set_faults(private_sim, V, down=False)
+        snaps = await md.snapshots()  # within the TTL, but the round failed: fetched again
+    assert len(snaps.items) == len(private_sim.model.listed(V)) and snaps.rejects == []
 
 
 async def test_settled_history_matches_the_model(client, sim_model):
