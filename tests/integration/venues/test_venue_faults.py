@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 
 from perpdex_lib.config import Settings
@@ -95,6 +96,11 @@ async def test_down_venue_is_unavailable_and_only_that_venue(private_sim: SimSer
     neighbour = open_market_data(other, settings)
     async with neighbour.http:
         assert len((await neighbour.instruments()).items) == len(private_sim.model.listed(other))
+    async with aiohttp.ClientSession() as session:  # and every other venue's port still answers
+        for v, url in private_sim.urls.items():
+            if v is not venue:
+                async with session.get(url + "/") as resp:
+                    assert resp.status < 500, v
 
 
 # Where each venue's own clock reaches our rows (venues without a venue timestamp stamp rows with our clock).
