@@ -10,23 +10,17 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from perpdex_lib.venues.wire import _dec_from_str as dec_from_str  # the DecStr rule: a finite decimal string
+
 
 def _level(value: Any) -> tuple[Decimal, Decimal]:
     """A book level ``["price", "size"]``: exactly two non-negative, finite decimal strings."""
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError("expected a [price, size] pair")
-    out = []
-    for item in value:
-        if not isinstance(item, str):
-            raise ValueError(f"expected a decimal string, got {type(item).__name__}")
-        try:
-            dec = Decimal(item)
-        except ArithmeticError as exc:
-            raise ValueError(f"not a decimal: {item!r}") from exc
-        if not dec.is_finite() or dec < 0:
-            raise ValueError(f"not a non-negative finite decimal: {item!r}")
-        out.append(dec)
-    return out[0], out[1]
+    price, size = (dec_from_str(item) for item in value)
+    if price < 0 or size < 0:
+        raise ValueError(f"negative level: {value!r}")
+    return price, size
 
 
 StrLevel = Annotated[tuple[Decimal, Decimal], BeforeValidator(_level)]
