@@ -51,6 +51,7 @@ def _args(args: Any) -> argparse.Namespace:
     parser.add_argument("--assets", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--skip-backfill", action="store_true")
+    parser.add_argument("--no-rerun", action="store_true", help="skip the backfill re-run (idempotency timing)")
     return parser.parse_args(list(args or []))
 
 
@@ -150,6 +151,7 @@ def run(args: Any = None) -> dict[str, Any]:
                 "days": a.days, "rows": rows, "wall_s": round(wall, 2), "rows_per_s": round(rows / wall),
                 "peak_rss_mb": round(_rss_mb(), 1), "per_venue": per,
             }  # fmt: skip
+        if not a.skip_backfill and not a.no_rerun:
             t0 = time.perf_counter()
             again = 0
             for v in Venue:
