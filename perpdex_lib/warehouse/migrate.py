@@ -6,6 +6,7 @@ database wait for each other and a second run applies nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from perpdex_lib.config import PROJECT_ROOT
 from perpdex_lib.warehouse.engine import database_url, sqlalchemy_url
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
+# yoyo logs every step at INFO; the summary line our callers print is enough (run with -v for the detail)
+logging.getLogger("yoyo").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True, slots=True)
