@@ -16,7 +16,7 @@ from perpdex_lib.config import PROJECT_ROOT
 from perpdex_lib.warehouse.engine import database_url, sqlalchemy_url
 
 MIGRATIONS_DIR = PROJECT_ROOT / "sql" / "migrations"
-# yoyo logs every step at INFO; the summary line our callers print is enough (run with -v for the detail)
+# yoyo logs every step at INFO; the one-line summary of applied migrations that callers print is enough
 logging.getLogger("yoyo").setLevel(logging.WARNING)
 
 
