@@ -101,7 +101,9 @@ CREATE INDEX funding_rates_predicted_idx ON market.funding_rates (venue, venue_s
     WHERE kind = 'predicted';
 
 -- The legs, now with the walk arrays (replaces 0051's; same columns first, so load_inputs is unchanged), and the
--- predicted-rate probe reads one index entry instead of sorting the leg's week of rows.
+-- predicted-rate probe reads one index entry instead of sorting the leg's week of rows. A prediction for a
+-- settlement more than lookback_hours ahead is ignored like one that far behind (a bogus far-future row would
+-- otherwise hide the real one); the bound also lets the probe skip the empty future partitions.
 DROP FUNCTION analytics.opp_legs(timestamptz, interval);
 CREATE FUNCTION analytics.opp_legs(p_now timestamptz, p_lookback interval)
 RETURNS TABLE (
@@ -120,7 +122,8 @@ AS $$
         SELECT fr.rate_per_hour, fr.funding_time, fr.observed_at
         FROM market.funding_rates fr
         WHERE fr.venue = i.venue AND fr.venue_symbol = i.venue_symbol AND fr.kind = 'predicted'
-          AND fr.funding_time > p_now - p_lookback AND fr.observed_at <= p_now
+          AND fr.funding_time > p_now - p_lookback AND fr.funding_time <= p_now + p_lookback
+          AND fr.observed_at <= p_now
         ORDER BY fr.funding_time DESC  -- unique per (venue, symbol, kind): 0051's observed_at tie-break made
         LIMIT 1                        -- every probe sort the leg's whole week of rows
     ) f ON true

@@ -24,6 +24,18 @@ CREATE TABLE analytics.opportunity_rejection_sets (
     reason_code  text[] NOT NULL,
     detail       text[] NOT NULL
 );
+-- ~1 MB of text per run: lz4 compresses it several times faster than the default pglz (where the server has it).
+DO $$
+BEGIN
+    ALTER TABLE analytics.opportunity_rejection_sets
+        ALTER COLUMN asset SET COMPRESSION lz4, ALTER COLUMN long_venue SET COMPRESSION lz4,
+        ALTER COLUMN long_symbol SET COMPRESSION lz4, ALTER COLUMN short_venue SET COMPRESSION lz4,
+        ALTER COLUMN short_symbol SET COMPRESSION lz4, ALTER COLUMN reason_code SET COMPRESSION lz4,
+        ALTER COLUMN detail SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    NULL;  -- built without lz4: pglz
+END
+$$;
 
 CREATE VIEW analytics.opportunity_rejections AS
 SELECT r.run_id, r.asset, r.long_venue, r.long_symbol, r.short_venue, r.short_symbol, r.reason_code, r.detail
@@ -98,6 +110,7 @@ DECLARE
     v_rejs       integer;
     v_age        numeric;
     v_cached     integer;
+    v_todo       integer;
 BEGIN
     FOREACH k IN ARRAY ARRAY['notional_usd', 'horizon_hours', 'execution_style', 'max_funding_age_s',
                              'max_snapshot_age_s', 'max_book_age_s', 'max_slippage_bps', 'max_basis_bps',
@@ -137,7 +150,7 @@ BEGIN
     -- Intermediate results go to temporary tables with fresh statistics: the planner then hash-joins the
     -- hourly series instead of nesting loops over CTEs it cannot estimate.
     DROP TABLE IF EXISTS pg_temp.opp_leg, pg_temp.opp_pair, pg_temp.opp_hourly, pg_temp.opp_fp,
-        pg_temp.opp_pstat, pg_temp.opp_todo;
+        pg_temp.opp_pstat, pg_temp.opp_todo, pg_temp.opp_final;
     CREATE TEMP TABLE opp_leg ON COMMIT DROP AS
     WITH leg0 AS MATERIALIZED (
         SELECT l.venue, l.venue_symbol, l.asset, l.status, l.interval_hours, l.continuous_funding, l.rate_per_hour,
@@ -277,7 +290,7 @@ BEGIN
     JOIN pg_temp.opp_leg b ON b.asset = a.asset AND b.venue <> a.venue
     LEFT JOIN chk k ON k.long_id = a.leg_id AND k.short_id = b.leg_id
     LEFT JOIN cost c ON c.long_id = a.leg_id AND c.short_id = b.leg_id;
-    ANALYZE pg_temp.opp_pair (reason, long_id, short_id);
+    -- (not analysed: the planner's size estimate from the pages is enough for the joins below)
 
     -- Persistence depends only on the settled history visible at p_now, which changes when the hour rolls or
     -- settlements arrive or are corrected. A pair's statistics are reused from the cache while the window end
@@ -295,8 +308,7 @@ BEGIN
                   END, l.continuous_funding) AS fp
     FROM pg_temp.opp_leg l
     LEFT JOIN analytics.opp_settled_versions v ON v.venue = l.venue AND v.venue_symbol = l.venue_symbol
-    WHERE l.leg_id IN (SELECT long_id FROM pg_temp.opp_pair WHERE reason IS NULL
-                       UNION SELECT short_id FROM pg_temp.opp_pair WHERE reason IS NULL);
+    WHERE l.reason IS NULL;  -- a superset of the survivors' legs, without scanning the pairs
 
     CREATE TEMP TABLE opp_pstat ON COMMIT DROP AS
     SELECT c.long_id, c.short_id, false AS fresh, pc.n1, pc.mean1, pc.sd1, pc.share1, pc.n7, pc.mean7, pc.sd7,
@@ -315,7 +327,9 @@ BEGIN
     FROM pg_temp.opp_pair c
     WHERE c.reason IS NULL
       AND NOT EXISTS (SELECT 1 FROM pg_temp.opp_pstat s WHERE s.long_id = c.long_id AND s.short_id = c.short_id);
+    GET DIAGNOSTICS v_todo = ROW_COUNT;
 
+    IF v_todo > 0 THEN  -- a warm run (everything reused) skips the series altogether
     CREATE TEMP TABLE opp_hourly ON COMMIT DROP AS
     WITH live AS (
         SELECT f.leg_id, f.venue, f.venue_symbol, f.continuous_funding
@@ -392,20 +406,25 @@ BEGIN
     SET long_fp = EXCLUDED.long_fp, short_fp = EXCLUDED.short_fp, n1 = EXCLUDED.n1, mean1 = EXCLUDED.mean1,
         sd1 = EXCLUDED.sd1, share1 = EXCLUDED.share1, n7 = EXCLUDED.n7, mean7 = EXCLUDED.mean7,
         sd7 = EXCLUDED.sd7, share7 = EXCLUDED.share7, computed_at = now();
+    DROP TABLE pg_temp.opp_hourly;
+    END IF;
     DELETE FROM analytics.opportunity_persistence_cache WHERE window_end < v_we - interval '1 day';
 
-    WITH final AS (
-        SELECT p.*, coalesce(ps.n7, 0) AS n7, coalesce(ps.n1, 0) AS n1, ps.mean1, ps.sd1, ps.share1, ps.mean7,
-               ps.sd7, ps.share7,
-               CASE WHEN p.reason IS NULL AND coalesce(ps.n7, 0) < v_min_hist THEN 'history_too_short'
-                    ELSE p.reason END AS final_reason
-        FROM pg_temp.opp_pair p
-        LEFT JOIN pg_temp.opp_pstat ps ON ps.long_id = p.long_id AND ps.short_id = p.short_id
-    ), ranked AS (
+    -- The survivors (and the pairs whose history is too short) need the persistence statistics; everything else
+    -- was decided in opp_pair.
+    CREATE TEMP TABLE opp_final ON COMMIT DROP AS
+    SELECT p.*, coalesce(ps.n7, 0) AS n7, coalesce(ps.n1, 0) AS n1, ps.mean1, ps.sd1, ps.share1, ps.mean7, ps.sd7,
+           ps.share7,
+           CASE WHEN coalesce(ps.n7, 0) < v_min_hist THEN 'history_too_short' END AS final_reason
+    FROM pg_temp.opp_pair p
+    LEFT JOIN pg_temp.opp_pstat ps ON ps.long_id = p.long_id AND ps.short_id = p.short_id
+    WHERE p.reason IS NULL;
+
+    WITH ranked AS (
         SELECT f.*,
                row_number() OVER (ORDER BY f.net_apr DESC, f.spread DESC, f.asset COLLATE "C", f.lv COLLATE "C",
                                            f.ls COLLATE "C", f.sv COLLATE "C", f.ss COLLATE "C") AS rank
-        FROM final f
+        FROM pg_temp.opp_final f
         WHERE f.final_reason IS NULL
     ), ins_o AS (
         INSERT INTO analytics.opportunities (
@@ -431,45 +450,50 @@ BEGIN
         JOIN pg_temp.opp_leg a ON a.leg_id = r.long_id
         JOIN pg_temp.opp_leg b ON b.leg_id = r.short_id
         RETURNING max_input_age_s
-    ), rej AS (
-        -- the detail text is only built here, for the rejected pairs
-        SELECT f.asset, f.lv, f.ls, f.sv, f.ss, f.final_reason,
-               CASE f.final_reason
-                   WHEN 'spread_below_min' THEN format('spread %s/h <= %s/h', f.spread, v_min_spread)
-                   WHEN 'basis_above_max' THEN format('basis %s bps beyond %s bps', f.basis * 10000, v_basis)
+    )
+    SELECT count(*), max(max_input_age_s) FROM ins_o INTO v_opps, v_age;
+
+    -- The rejections as one row of arrays; the detail text is only built here, for the rejected pairs.
+    WITH rej AS (
+        SELECT p.asset, p.lv, p.ls, p.sv, p.ss, p.reason,
+               CASE p.reason
+                   WHEN 'spread_below_min' THEN 'spread ' || p.spread || '/h <= ' || v_min_spread || '/h'
+                   WHEN 'basis_above_max' THEN format('basis %s bps beyond %s bps', p.basis * 10000, v_basis)
                    WHEN 'slippage_above_max'
-                       THEN format('slippage %s USD on one walk > %s USD', f.worst_slip, v_slip * 0.0001 * v_n)
-                   WHEN 'volume_below_min' THEN format('24 h volume %s USD < %s USD', f.min_volume, v_min_vol)
+                       THEN format('slippage %s USD on one walk > %s USD', p.worst_slip, v_slip * 0.0001 * v_n)
+                   WHEN 'volume_below_min' THEN format('24 h volume %s USD < %s USD', p.min_volume, v_min_vol)
                    WHEN 'oi_share_above_max' THEN format('notional is %s of open interest > %s',
-                                                         analytics.opp_div18(v_n, f.min_oi), v_max_oi)
-                   WHEN 'net_apr_below_min' THEN format('net APR %s < %s', f.net_apr, v_min_apr)
-                   WHEN 'history_too_short'
-                       THEN format('%s common settled hours in 7 d < %s', f.n7, v_min_hist)
+                                                         analytics.opp_div18(v_n, p.min_oi), v_max_oi)
+                   WHEN 'net_apr_below_min' THEN format('net APR %s < %s', p.net_apr, v_min_apr)
                    ELSE CASE WHEN a.reason IS NOT NULL THEN a.detail ELSE b.detail END
                END AS detail
-        FROM final f
-        JOIN pg_temp.opp_leg a ON a.leg_id = f.long_id
-        JOIN pg_temp.opp_leg b ON b.leg_id = f.short_id
+        FROM pg_temp.opp_pair p
+        JOIN pg_temp.opp_leg a ON a.leg_id = p.long_id
+        JOIN pg_temp.opp_leg b ON b.leg_id = p.short_id
+        WHERE p.reason IS NOT NULL
+        UNION ALL
+        SELECT f.asset, f.lv, f.ls, f.sv, f.ss, f.final_reason,
+               format('%s common settled hours in 7 d < %s', f.n7, v_min_hist)
+        FROM pg_temp.opp_final f
         WHERE f.final_reason IS NOT NULL
     ), ins_r AS (
         INSERT INTO analytics.opportunity_rejection_sets (run_id, asset, long_venue, long_symbol, short_venue,
                                                           short_symbol, reason_code, detail)
         SELECT v_run, coalesce(array_agg(r.asset), '{}'), coalesce(array_agg(r.lv), '{}'),
                coalesce(array_agg(r.ls), '{}'), coalesce(array_agg(r.sv), '{}'), coalesce(array_agg(r.ss), '{}'),
-               coalesce(array_agg(r.final_reason), '{}'), coalesce(array_agg(r.detail), '{}')
+               coalesce(array_agg(r.reason), '{}'), coalesce(array_agg(r.detail), '{}')
         FROM rej r
         RETURNING cardinality(reason_code) AS n
     )
-    SELECT (SELECT count(*) FROM pg_temp.opp_leg), (SELECT count(*) FROM ins_o), (SELECT max(max_input_age_s) FROM ins_o),
-           (SELECT n FROM ins_r)
-    INTO v_legs, v_opps, v_age, v_rejs;
+    SELECT n FROM ins_r INTO v_rejs;
+    SELECT count(*) FROM pg_temp.opp_leg INTO v_legs;
 
     UPDATE analytics.opportunity_runs
     SET legs = v_legs, persistence_pairs_cached = v_cached, opportunities = v_opps, rejections = v_rejs, max_input_age_s = v_age,
         duration_ms = round(extract(epoch FROM clock_timestamp() - v_t0) * 1000, 3)
     WHERE run_id = v_run;
-    DROP TABLE pg_temp.opp_leg, pg_temp.opp_pair, pg_temp.opp_hourly, pg_temp.opp_fp, pg_temp.opp_pstat,
-        pg_temp.opp_todo;
+    DROP TABLE pg_temp.opp_leg, pg_temp.opp_pair, pg_temp.opp_fp, pg_temp.opp_pstat, pg_temp.opp_todo,
+        pg_temp.opp_final;
     RETURN v_run;
 END
 $$;
