@@ -66,6 +66,49 @@ GRANT SELECT ON analytics.opportunity_rejections, analytics.opportunity_rejectio
     TO perpdex_pipeline, perpdex_executor;
 GRANT INSERT ON analytics.opportunity_rejections, analytics.opportunity_rejection_sets TO perpdex_pipeline;
 
+-- A run writes ~2k opportunities at once: one set-based check per statement instead of a foreign-key lookup
+-- per row. Orphans are still refused, and deleting a run (retention) still removes its rows.
+ALTER TABLE analytics.opportunities DROP CONSTRAINT opportunities_run_id_fkey;
+ALTER TABLE analytics.opportunity_rejection_sets DROP CONSTRAINT opportunity_rejection_sets_run_id_fkey;
+
+CREATE FUNCTION analytics.opp_refuse_orphan_rows() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_orphan text;
+BEGIN
+    SELECT n.run_id INTO v_orphan FROM opp_new_rows n
+    WHERE NOT EXISTS (SELECT 1 FROM analytics.opportunity_runs r WHERE r.run_id = n.run_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+            MESSAGE = format('%s: run %s is not in analytics.opportunity_runs', TG_TABLE_NAME, v_orphan);
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER opportunities_need_a_run AFTER INSERT ON analytics.opportunities
+    REFERENCING NEW TABLE AS opp_new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.opp_refuse_orphan_rows();
+CREATE TRIGGER opportunities_keep_a_run AFTER UPDATE ON analytics.opportunities
+    REFERENCING NEW TABLE AS opp_new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.opp_refuse_orphan_rows();
+CREATE TRIGGER rejection_sets_need_a_run AFTER INSERT ON analytics.opportunity_rejection_sets
+    REFERENCING NEW TABLE AS opp_new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.opp_refuse_orphan_rows();
+CREATE TRIGGER rejection_sets_keep_a_run AFTER UPDATE ON analytics.opportunity_rejection_sets
+    REFERENCING NEW TABLE AS opp_new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.opp_refuse_orphan_rows();
+
+CREATE FUNCTION analytics.opp_delete_run_rows() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM analytics.opportunities o USING opp_old_runs g WHERE o.run_id = g.run_id;
+    DELETE FROM analytics.opportunity_rejection_sets s USING opp_old_runs g WHERE s.run_id = g.run_id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER opportunity_runs_cascade AFTER DELETE ON analytics.opportunity_runs
+    REFERENCING OLD TABLE AS opp_old_runs FOR EACH STATEMENT EXECUTE FUNCTION analytics.opp_delete_run_rows();
+
 CREATE OR REPLACE VIEW reporting.opportunity_rejections_latest AS
 SELECT lr.computed_at, lr.horizon_hours, lr.execution_style, j.*
 FROM reporting.latest_opportunity_runs lr
@@ -164,12 +207,18 @@ BEGIN
                extract(epoch FROM p_now - l.book_ts) AS book_age,
                CASE WHEN l.mark_price > 0 THEN analytics.opp_div18(l.mark_price, l.multiplier) END AS price,
                (l.book_ts IS NOT NULL AND l.bid_walk IS NOT NULL AND l.ask_walk IS NOT NULL) AS book_ok,
+               -- q units at mid per walk and the allowed cost per unit (the mid of a usable book is > 0)
+               CASE WHEN l.bid_walk IS NOT NULL AND l.ask_walk IS NOT NULL
+                    THEN analytics.opp_div18(v_n, l.book_mid) END AS q,
+               v_slip * 0.0001 * l.book_mid AS lpu,
+               (array_length(l.ask_walk, 1) - 2) / 4 AS n_buy, (array_length(l.bid_walk, 1) - 2) / 4 AS n_sell,
                l.venue || ':' || l.venue_symbol AS name
         FROM analytics.opp_legs(p_now, make_interval(hours => v_lookback)) l
         LEFT JOIN analytics.fee_schedules fs
                ON fs.venue = l.venue AND fs.tier = coalesce(v_tiers ->> l.venue, 'default')
     ), leg1 AS MATERIALIZED (
-        -- the first failing check, in the documented order; the walks only for legs that get that far
+        -- the first failing check before the walks, in the documented order; where q runs out on each side
+        -- (j: levels before it are taken whole) and the first level beyond the limit (i), by binary search
         SELECT l.*,
                CASE
                    WHEN l.status <> 'active' THEN 'instrument_inactive'
@@ -184,63 +233,60 @@ BEGIN
                    WHEN NOT l.book_ok THEN 'missing_book'
                    WHEN l.book_age > v_ba THEN 'stale_book'
                    WHEN l.fee IS NULL THEN 'missing_fee'
-               END AS pre_reason
+               END AS pre_reason,
+               width_bucket(l.q, l.ask_walk[1:l.n_buy + 1]) AS j_buy,
+               width_bucket(l.lpu, l.ask_walk[3 * l.n_buy + 3:4 * l.n_buy + 2]) + 1 AS i_buy,
+               width_bucket(l.q, l.bid_walk[1:l.n_sell + 1]) AS j_sell,
+               width_bucket(l.lpu, l.bid_walk[3 * l.n_sell + 3:4 * l.n_sell + 2]) + 1 AS i_sell
         FROM leg0 l
     ), leg2 AS MATERIALIZED (
-        SELECT l.*, w.q, w.lpu, w.n_buy, w.n_sell,
-               width_bucket(w.q, l.ask_walk[1:w.n_buy + 1]) AS j_buy,
-               width_bucket(w.lpu, l.ask_walk[3 * w.n_buy + 3:4 * w.n_buy + 2]) + 1 AS i_buy,
-               width_bucket(w.q, l.bid_walk[1:w.n_sell + 1]) AS j_sell,
-               width_bucket(w.lpu, l.bid_walk[3 * w.n_sell + 3:4 * w.n_sell + 2]) + 1 AS i_sell
-        FROM leg1 l
-        CROSS JOIN LATERAL (
-            SELECT CASE WHEN l.pre_reason IS NULL THEN analytics.opp_div18(v_n, l.book_mid) END AS q,
-                   CASE WHEN l.pre_reason IS NULL THEN v_slip * 0.0001 * l.book_mid END AS lpu,
-                   (array_length(l.ask_walk, 1) - 2) / 4 AS n_buy, (array_length(l.bid_walk, 1) - 2) / 4 AS n_sell
-        ) w
-    ), leg3 AS MATERIALIZED (
-        -- walking the asks (long entry, short exit) = buy; the bids = sell (see 0054 for the array layout)
-        SELECT l.*,
+        -- the walks (0054 has the array layout): the asks are bought (long entry, short exit), the bids sold
+        SELECT l.venue, l.venue_symbol, l.asset, l.status, l.rate_per_hour, l.price, l.volume_24h_usd,
+               l.open_interest_usd, l.fee, l.interval_hours, l.continuous_funding, l.funding_time, l.funding_age,
+               l.snapshot_age, l.book_age, l.book_mid, l.q, l.pre_reason, l.name,
                CASE WHEN l.j_buy <= l.n_buy THEN l.ask_walk[l.n_buy + 1 + l.j_buy] + (l.q - l.ask_walk[l.j_buy]) * l.ask_walk[2 * l.n_buy + 2 + l.j_buy]
                     ELSE l.ask_walk[2 * l.n_buy + 2] END AS buy_slip,
                l.ask_walk[l.n_buy + 1] AS buy_depth,
                CASE WHEN l.i_buy > l.n_buy THEN l.ask_walk[l.n_buy + 1]
                     ELSE l.ask_walk[l.i_buy] + least(l.ask_walk[l.i_buy + 1] - l.ask_walk[l.i_buy], greatest(0, analytics.opp_div18(
-                        l.lpu * l.ask_walk[l.i_buy] - l.ask_walk[l.n_buy + 1 + l.i_buy], l.ask_walk[2 * l.n_buy + 2 + l.i_buy] - l.lpu))) END AS buy_cap_q,
+                             l.lpu * l.ask_walk[l.i_buy] - l.ask_walk[l.n_buy + 1 + l.i_buy], l.ask_walk[2 * l.n_buy + 2 + l.i_buy] - l.lpu)))
+               END * l.book_mid AS buy_cap,
                CASE WHEN l.j_sell <= l.n_sell THEN l.bid_walk[l.n_sell + 1 + l.j_sell] + (l.q - l.bid_walk[l.j_sell]) * l.bid_walk[2 * l.n_sell + 2 + l.j_sell]
                     ELSE l.bid_walk[2 * l.n_sell + 2] END AS sell_slip,
                l.bid_walk[l.n_sell + 1] AS sell_depth,
                CASE WHEN l.i_sell > l.n_sell THEN l.bid_walk[l.n_sell + 1]
                     ELSE l.bid_walk[l.i_sell] + least(l.bid_walk[l.i_sell + 1] - l.bid_walk[l.i_sell], greatest(0, analytics.opp_div18(
-                        l.lpu * l.bid_walk[l.i_sell] - l.bid_walk[l.n_sell + 1 + l.i_sell], l.bid_walk[2 * l.n_sell + 2 + l.i_sell] - l.lpu))) END AS sell_cap_q
-        FROM leg2 l
-    ), leg AS (
-        SELECT l.venue, l.venue_symbol, l.asset, l.rate_per_hour, l.price, l.volume_24h_usd, l.open_interest_usd,
-               l.fee, l.interval_hours, l.continuous_funding, l.book_mid AS mid, l.q,
-               l.buy_slip, l.sell_slip, l.buy_cap_q * l.book_mid AS buy_cap, l.sell_cap_q * l.book_mid AS sell_cap,
-               CASE WHEN l.continuous_funding THEN 0
-                    ELSE greatest(0, extract(epoch FROM l.funding_time - p_now)) END AS next_funding_s,
-               greatest(l.funding_age, l.snapshot_age, l.book_age) AS max_age,
-               coalesce(l.pre_reason, CASE WHEN l.buy_depth < l.q OR l.sell_depth < l.q THEN 'insufficient_depth' END)
-                   AS reason,
-               CASE coalesce(l.pre_reason, CASE WHEN l.buy_depth < l.q OR l.sell_depth < l.q THEN 'insufficient_depth' END)
-                   WHEN 'instrument_inactive' THEN format('%s status %s', l.name, l.status)
-                   WHEN 'missing_funding' THEN format('%s has no predicted funding rate', l.name)
-                   WHEN 'stale_funding' THEN format('%s funding age %ss > %ss', l.name, l.funding_age, v_fa)
-                   WHEN 'missing_snapshot' THEN format('%s has no market snapshot', l.name)
-                   WHEN 'stale_snapshot' THEN format('%s snapshot age %ss > %ss', l.name, l.snapshot_age, v_sa)
-                   WHEN 'missing_mark' THEN format('%s has no mark price', l.name)
-                   WHEN 'missing_volume' THEN format('%s has no 24 h volume', l.name)
-                   WHEN 'missing_open_interest' THEN format('%s has no open interest', l.name)
-                   WHEN 'missing_book' THEN format('%s has no usable order book', l.name)
-                   WHEN 'stale_book' THEN format('%s book age %ss > %ss', l.name, l.book_age, v_ba)
-                   WHEN 'missing_fee' THEN format('%s has no %s fee', l.name, v_style)
-                   WHEN 'insufficient_depth' THEN format('%s book depth %s < %s units needed at mid %s', l.name,
-                                                         least(l.buy_depth, l.sell_depth), l.q, l.book_mid)
-               END AS detail
-        FROM leg3 l
+                             l.lpu * l.bid_walk[l.i_sell] - l.bid_walk[l.n_sell + 1 + l.i_sell], l.bid_walk[2 * l.n_sell + 2 + l.i_sell] - l.lpu)))
+               END * l.book_mid AS sell_cap
+        FROM leg1 l
     )
-    SELECT row_number() OVER () AS leg_id, leg.* FROM leg;
+    SELECT row_number() OVER () AS leg_id, l.venue, l.venue_symbol, l.asset, l.rate_per_hour, l.price,
+           l.volume_24h_usd, l.open_interest_usd, l.fee, l.interval_hours, l.continuous_funding, l.book_mid AS mid,
+           l.q, l.buy_slip, l.sell_slip, l.buy_cap, l.sell_cap,
+           CASE WHEN l.continuous_funding THEN 0
+                ELSE greatest(0, extract(epoch FROM l.funding_time - p_now)) END AS next_funding_s,
+           greatest(l.funding_age, l.snapshot_age, l.book_age) AS max_age,
+           r.reason,
+           CASE r.reason
+               WHEN 'instrument_inactive' THEN format('%s status %s', l.name, l.status)
+               WHEN 'missing_funding' THEN format('%s has no predicted funding rate', l.name)
+               WHEN 'stale_funding' THEN format('%s funding age %ss > %ss', l.name, l.funding_age, v_fa)
+               WHEN 'missing_snapshot' THEN format('%s has no market snapshot', l.name)
+               WHEN 'stale_snapshot' THEN format('%s snapshot age %ss > %ss', l.name, l.snapshot_age, v_sa)
+               WHEN 'missing_mark' THEN format('%s has no mark price', l.name)
+               WHEN 'missing_volume' THEN format('%s has no 24 h volume', l.name)
+               WHEN 'missing_open_interest' THEN format('%s has no open interest', l.name)
+               WHEN 'missing_book' THEN format('%s has no usable order book', l.name)
+               WHEN 'stale_book' THEN format('%s book age %ss > %ss', l.name, l.book_age, v_ba)
+               WHEN 'missing_fee' THEN format('%s has no %s fee', l.name, v_style)
+               WHEN 'insufficient_depth' THEN format('%s book depth %s < %s units needed at mid %s', l.name,
+                                                     least(l.buy_depth, l.sell_depth), l.q, l.book_mid)
+           END AS detail
+    FROM leg2 l
+    CROSS JOIN LATERAL (
+        SELECT coalesce(l.pre_reason, CASE WHEN l.buy_depth < l.q OR l.sell_depth < l.q
+                                          THEN 'insufficient_depth' END) AS reason
+    ) r;
     ANALYZE pg_temp.opp_leg (leg_id, asset, venue, reason);
 
     -- Pairs: only what decides the reason is computed for every pair, each value only when the checks before it

@@ -200,7 +200,16 @@ def test_rejections_read_back_one_row_per_pair_from_both_storages(conn: psycopg.
     assert conn.execute("SELECT count(DISTINCT run_id), count(*) FROM analytics.opportunity_rejection_rows"
                         ).fetchone() == (1, len(py_result.rejections))
     assert _pairs(fetch_run(conn, sql_run).rejections) == _pairs(fetch_run(conn, py_run).rejections)
-    # deleting a run (retention) takes its rejections along, whichever storage holds them
+    # deleting a run (retention) takes its rows along, whichever storage holds them
     conn.execute("DELETE FROM analytics.opportunity_runs")
-    assert conn.execute("SELECT count(*) FROM analytics.opportunity_rejections").fetchone()[0] == 0
+    assert conn.execute("SELECT (SELECT count(*) FROM analytics.opportunity_rejections) + "
+                        "(SELECT count(*) FROM analytics.opportunities)").fetchone()[0] == 0
     conn.commit()
+    # rows of a run that does not exist are refused (a statement-level check replaces the per-row foreign key)
+    for statement in (
+        "INSERT INTO analytics.opportunity_rejection_sets VALUES ('nope', '{}', '{}', '{}', '{}', '{}', '{}', '{}')",
+        "INSERT INTO analytics.opportunity_rejections VALUES ('nope', 'A', 'x', 'x', 'y', 'y', 'stale_book', '')",
+    ):
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(statement)
+        conn.rollback()
