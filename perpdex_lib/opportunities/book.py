@@ -34,7 +34,11 @@ def mid_price(bids: BookSide, asks: BookSide) -> Decimal:
 
 
 def walk(side: BookSide, mid: Decimal, qty: Decimal, limit_fraction: Decimal) -> Walk:
-    """Consume ``qty`` from ``side`` best level first (SQL mirror: ``analytics.opp_leg_books``)."""
+    """Consume ``qty`` from ``side`` best level first.
+
+    SQL mirror: the walk arrays stored with each book (``analytics.opp_side_walk``, migration 0054) searched
+    with ``width_bucket`` in ``analytics.compute_opportunities`` (0055); same sums, so the same digits.
+    """
     limit_per_unit = limit_fraction * mid  # USD of slippage allowed per unit at the limit
     cum_q = _ZERO  # size of the levels before this one
     cum_s = _ZERO  # their slippage, whole levels

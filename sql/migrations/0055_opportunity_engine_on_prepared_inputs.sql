@@ -326,8 +326,6 @@ BEGIN
            a.leg_id AS long_id, b.leg_id AS short_id, b.rate_per_hour - a.rate_per_hour AS spread,
            k.basis, k.worst_slip, k.slippage_cost, k.min_volume, k.min_oi, k.fee_cost, c.total_cost, c.net_apr,
            CASE
-               WHEN a.reason IS NOT NULL THEN a.reason
-               WHEN b.reason IS NOT NULL THEN b.reason
                WHEN k.long_id IS NULL THEN 'spread_below_min'
                WHEN k.pre_reason IS NOT NULL THEN k.pre_reason
                WHEN c.net_apr < v_min_apr THEN 'net_apr_below_min'
@@ -335,7 +333,8 @@ BEGIN
     FROM pg_temp.opp_leg a
     JOIN pg_temp.opp_leg b ON b.asset = a.asset AND b.venue <> a.venue
     LEFT JOIN chk k ON k.long_id = a.leg_id AND k.short_id = b.leg_id
-    LEFT JOIN cost c ON c.long_id = a.leg_id AND c.short_id = b.leg_id;
+    LEFT JOIN cost c ON c.long_id = a.leg_id AND c.short_id = b.leg_id
+    WHERE a.reason IS NULL AND b.reason IS NULL;  -- a pair with a failed leg is rejected by that leg's reason
     -- (not analysed: the planner's size estimate from the pages is enough for the joins below)
 
     -- Persistence depends only on the settled history visible at p_now, which changes when the hour rolls or
@@ -511,12 +510,15 @@ BEGIN
                    WHEN 'oi_share_above_max' THEN format('notional is %s of open interest > %s',
                                                          analytics.opp_div18(v_n, p.min_oi), v_max_oi)
                    WHEN 'net_apr_below_min' THEN format('net APR %s < %s', p.net_apr, v_min_apr)
-                   ELSE CASE WHEN a.reason IS NOT NULL THEN a.detail ELSE b.detail END
                END AS detail
         FROM pg_temp.opp_pair p
-        JOIN pg_temp.opp_leg a ON a.leg_id = p.long_id
-        JOIN pg_temp.opp_leg b ON b.leg_id = p.short_id
         WHERE p.reason IS NOT NULL
+        UNION ALL  -- the pairs of the legs that failed a check (the long leg's reason first)
+        SELECT a.asset, a.venue, a.venue_symbol, b.venue, b.venue_symbol, coalesce(a.reason, b.reason),
+               CASE WHEN a.reason IS NOT NULL THEN a.detail ELSE b.detail END
+        FROM pg_temp.opp_leg a
+        JOIN pg_temp.opp_leg b ON b.asset = a.asset AND b.venue <> a.venue
+        WHERE a.reason IS NOT NULL OR b.reason IS NOT NULL
         UNION ALL
         SELECT f.asset, f.lv, f.ls, f.sv, f.ss, f.final_reason,
                format('%s common settled hours in 7 d < %s', f.n7, v_min_hist)
