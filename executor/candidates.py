@@ -19,9 +19,9 @@ from typing import Any
 from executor.driver import Venues
 from perpdex_lib.domain import FundingRate, Instrument, InstrumentStatus, MarketSnapshot, Venue
 from perpdex_lib.fees import FeeTable
-from perpdex_lib.opportunities.engine import compute, evaluate_pair
+from perpdex_lib.opportunities.engine import evaluate_pair, ranking_key
 from perpdex_lib.opportunities.inputs import leg_from_market
-from perpdex_lib.opportunities.models import LegQuote, MarketInputs, Opportunity, Rejection
+from perpdex_lib.opportunities.models import LegQuote, Opportunity, Rejection
 from perpdex_lib.opportunities.params import OpportunityParams
 from perpdex_lib.venues.errors import VenueError
 
@@ -82,13 +82,21 @@ class LiveMarket:
 
 
 async def live_candidates(
-    market: LiveMarket, venues: list[Venue], assets: set[str] | None, exclude: set[str], now: datetime
+    market: LiveMarket, venues: list[Venue], assets: set[str] | None, exclude: set[str], now: datetime,
+    *, top_k: int = 8,
 ) -> list[Candidate]:
-    """Rank every cross-venue pair of the allowed assets from live venue data."""
-    legs: list[LegQuote] = []
+    """Rank cross-venue pairs of the allowed assets from live venue data, cheaply.
+
+    Stage 1 uses only what one request per venue gives (instruments, current funding): every ordered pair whose
+    funding spread is positive, best first. Stage 2 reads order books for the legs of the ``top_k`` pairs only
+    and evaluates them with the engine (fees, slippage, basis, staleness). Fetching every book on every venue each
+    pass would be bound by the strictest venue's rate limit (Lighter: 60 requests/min).
+    """
+    by_asset: dict[str, list[tuple[Instrument, FundingRate]]] = {}
     for venue in venues:
         try:
             batch = await market.venues.market[venue].instruments()
+            funding = await market.funding(venue)
         except VenueError as exc:
             log.warning("no candidates from %s: %s", venue, exc)
             continue
@@ -98,15 +106,38 @@ async def live_candidates(
                 continue
             if assets is not None and inst.asset not in assets:
                 continue
-            try:
-                legs.append(await market.quote(inst))
-            except VenueError as exc:
-                log.warning("no quote for %s %s: %s", venue, inst.venue_symbol, exc)
-    result = compute(MarketInputs(legs=tuple(legs)), market.params, now)
+            rate = funding.get(inst.venue_symbol)
+            if rate is not None:
+                by_asset.setdefault(inst.asset, []).append((inst, rate))
+    rough = sorted(
+        (
+            (s_rate.rate_per_hour - l_rate.rate_per_hour, li, si)
+            for legs in by_asset.values()
+            for li, l_rate in legs
+            for si, s_rate in legs
+            if li.venue != si.venue and s_rate.rate_per_hour > l_rate.rate_per_hour
+        ),
+        key=lambda t: (-t[0], t[1].asset, t[1].venue, t[2].venue),
+    )[:top_k]
+    quotes: dict[tuple[Venue, str], LegQuote] = {}
+    found: list[Opportunity] = []
+    for _, li, si in rough:
+        try:
+            for inst in (li, si):
+                if (inst.venue, inst.venue_symbol) not in quotes:
+                    quotes[(inst.venue, inst.venue_symbol)] = await market.quote(inst)
+        except VenueError as exc:
+            log.warning("no quote for %s/%s: %s", li.venue_symbol, si.venue_symbol, exc)
+            continue
+        result = evaluate_pair(quotes[(li.venue, li.venue_symbol)], quotes[(si.venue, si.venue_symbol)],
+                               market.params, now)
+        if isinstance(result, Opportunity):
+            found.append(result)
+    found.sort(key=ranking_key)
     return [
         Candidate(o.asset, Venue(o.long_venue), o.long_symbol, Venue(o.short_venue), o.short_symbol, o.net_apr,
                   "live")
-        for o in result.opportunities
+        for o in found
     ]
 
 

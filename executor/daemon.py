@@ -339,6 +339,10 @@ class Daemon:
 
     async def _enter(self, state: TradingState) -> None:
         now = datetime.now(UTC)
+        exposure = await self.journal.exposure(self.reconciled)
+        allowed = set(self.cfg.strategy.assets or []) - set(self.cfg.strategy.exclude_assets)
+        if exposure.open_pairs >= self.cfg.risk.max_open_pairs or (allowed and allowed <= exposure.assets_in_use):
+            return  # no room for another pair: don't spend venue requests on a candidate scan
         try:
             candidates = await self._candidates(now)
         except VenueError as exc:

@@ -58,3 +58,16 @@ async def test_live_candidates_are_ranked_and_rechecked_on_live_data(rig):
     checked = await market.recheck(found[0], now)
     assert isinstance(checked, Opportunity)
     assert checked.asset == found[0].asset and checked.long_venue == found[0].long_venue.value
+
+
+async def test_live_scan_reads_books_only_for_the_top_pairs(rig):
+    """Stage 1 costs one funding + one instruments request per venue; books only for the top-k pairs' legs."""
+    params = OpportunityParams(notional_usd=Decimal(1000), horizon_hours=Decimal(24), min_net_apr=Decimal(-100))
+    market = LiveMarket(rig.venues, load_fee_table(), params)
+    sent = {v: md.http.requests_sent for v, md in rig.venues.market.items()}
+    assets = {"BTC", "ETH", "SOL", "XRP", "DOGE", "HYPE"}
+    found = await live_candidates(market, [LONG, SHORT], assets, set(), datetime.now(UTC), top_k=2)
+    used = sum(md.http.requests_sent - sent[v] for v, md in rig.venues.market.items())
+    assert 1 <= len(found) <= 2
+    # per venue: instruments + funding + snapshots; plus at most one book per leg of the two pairs
+    assert used <= 3 * 2 + 2 * 2
