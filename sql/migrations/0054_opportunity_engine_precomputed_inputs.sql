@@ -43,8 +43,10 @@ END;
 
 ALTER TABLE market.order_books
     ADD COLUMN book_mid numeric GENERATED ALWAYS AS (analytics.opp_book_mid(bids, asks)) STORED,
-    ADD COLUMN bid_walk numeric[] GENERATED ALWAYS AS (analytics.opp_side_walk(bids, analytics.opp_book_mid(bids, asks))) STORED,
-    ADD COLUMN ask_walk numeric[] GENERATED ALWAYS AS (analytics.opp_side_walk(asks, analytics.opp_book_mid(bids, asks))) STORED;
+    ADD COLUMN bid_walk numeric[]
+        GENERATED ALWAYS AS (analytics.opp_side_walk(bids, analytics.opp_book_mid(bids, asks))) STORED,
+    ADD COLUMN ask_walk numeric[]
+        GENERATED ALWAYS AS (analytics.opp_side_walk(asks, analytics.opp_book_mid(bids, asks))) STORED;
 
 -- (2) Settled-history versions. Any statement that inserts, updates or deletes settled rows of an instrument
 -- gives it a new version (from a sequence, so a version never repeats, even after TRUNCATE); max_funding_time

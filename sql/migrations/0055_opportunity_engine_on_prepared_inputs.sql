@@ -44,7 +44,8 @@ UNION ALL
 SELECT s.run_id, u.asset, u.long_venue, u.long_symbol, u.short_venue, u.short_symbol, u.reason_code, u.detail
 FROM analytics.opportunity_rejection_sets s
 CROSS JOIN LATERAL unnest(s.asset, s.long_venue, s.long_symbol, s.short_venue, s.short_symbol, s.reason_code,
-                          s.detail) AS u (asset, long_venue, long_symbol, short_venue, short_symbol, reason_code, detail);
+                          s.detail)
+    AS u (asset, long_venue, long_symbol, short_venue, short_symbol, reason_code, detail);
 
 -- Writers keep inserting one row per pair into analytics.opportunity_rejections.
 CREATE FUNCTION analytics.opp_rejection_row_insert() RETURNS trigger
@@ -244,19 +245,31 @@ BEGIN
         SELECT l.venue, l.venue_symbol, l.asset, l.status, l.rate_per_hour, l.price, l.volume_24h_usd,
                l.open_interest_usd, l.fee, l.interval_hours, l.continuous_funding, l.funding_time, l.funding_age,
                l.snapshot_age, l.book_age, l.book_mid, l.q, l.pre_reason, l.name,
-               CASE WHEN l.j_buy <= l.n_buy THEN l.ask_walk[l.n_buy + 1 + l.j_buy] + (l.q - l.ask_walk[l.j_buy]) * l.ask_walk[2 * l.n_buy + 2 + l.j_buy]
+               -- slippage: CS[j] + (q - CQ[j]) x D[j], or the whole side's cost when q exceeds the depth
+               CASE WHEN l.j_buy <= l.n_buy
+                    THEN l.ask_walk[l.n_buy + 1 + l.j_buy]
+                         + (l.q - l.ask_walk[l.j_buy]) * l.ask_walk[2 * l.n_buy + 2 + l.j_buy]
                     ELSE l.ask_walk[2 * l.n_buy + 2] END AS buy_slip,
                l.ask_walk[l.n_buy + 1] AS buy_depth,
+               -- capacity: CQ[i] + min(size_i, (lpu x CQ[i] - CS[i]) / (D[i] - lpu)), or the depth
                CASE WHEN l.i_buy > l.n_buy THEN l.ask_walk[l.n_buy + 1]
-                    ELSE l.ask_walk[l.i_buy] + least(l.ask_walk[l.i_buy + 1] - l.ask_walk[l.i_buy], greatest(0, analytics.opp_div18(
-                             l.lpu * l.ask_walk[l.i_buy] - l.ask_walk[l.n_buy + 1 + l.i_buy], l.ask_walk[2 * l.n_buy + 2 + l.i_buy] - l.lpu)))
+                    ELSE l.ask_walk[l.i_buy] + least(l.ask_walk[l.i_buy + 1] - l.ask_walk[l.i_buy],
+                                            greatest(0, analytics.opp_div18(
+                             l.lpu * l.ask_walk[l.i_buy] - l.ask_walk[l.n_buy + 1 + l.i_buy],
+                             l.ask_walk[2 * l.n_buy + 2 + l.i_buy] - l.lpu)))
                END * l.book_mid AS buy_cap,
-               CASE WHEN l.j_sell <= l.n_sell THEN l.bid_walk[l.n_sell + 1 + l.j_sell] + (l.q - l.bid_walk[l.j_sell]) * l.bid_walk[2 * l.n_sell + 2 + l.j_sell]
+               -- slippage: CS[j] + (q - CQ[j]) x D[j], or the whole side's cost when q exceeds the depth
+               CASE WHEN l.j_sell <= l.n_sell
+                    THEN l.bid_walk[l.n_sell + 1 + l.j_sell]
+                         + (l.q - l.bid_walk[l.j_sell]) * l.bid_walk[2 * l.n_sell + 2 + l.j_sell]
                     ELSE l.bid_walk[2 * l.n_sell + 2] END AS sell_slip,
                l.bid_walk[l.n_sell + 1] AS sell_depth,
+               -- capacity: CQ[i] + min(size_i, (lpu x CQ[i] - CS[i]) / (D[i] - lpu)), or the depth
                CASE WHEN l.i_sell > l.n_sell THEN l.bid_walk[l.n_sell + 1]
-                    ELSE l.bid_walk[l.i_sell] + least(l.bid_walk[l.i_sell + 1] - l.bid_walk[l.i_sell], greatest(0, analytics.opp_div18(
-                             l.lpu * l.bid_walk[l.i_sell] - l.bid_walk[l.n_sell + 1 + l.i_sell], l.bid_walk[2 * l.n_sell + 2 + l.i_sell] - l.lpu)))
+                    ELSE l.bid_walk[l.i_sell] + least(l.bid_walk[l.i_sell + 1] - l.bid_walk[l.i_sell],
+                                            greatest(0, analytics.opp_div18(
+                             l.lpu * l.bid_walk[l.i_sell] - l.bid_walk[l.n_sell + 1 + l.i_sell],
+                             l.bid_walk[2 * l.n_sell + 2 + l.i_sell] - l.lpu)))
                END * l.book_mid AS sell_cap
         FROM leg1 l
     )
@@ -537,7 +550,8 @@ BEGIN
     SELECT count(*) FROM pg_temp.opp_leg INTO v_legs;
 
     UPDATE analytics.opportunity_runs
-    SET legs = v_legs, persistence_pairs_cached = v_cached, opportunities = v_opps, rejections = v_rejs, max_input_age_s = v_age,
+    SET legs = v_legs, persistence_pairs_cached = v_cached, opportunities = v_opps, rejections = v_rejs,
+        max_input_age_s = v_age,
         duration_ms = round(extract(epoch FROM clock_timestamp() - v_t0) * 1000, 3)
     WHERE run_id = v_run;
     DROP TABLE pg_temp.opp_leg, pg_temp.opp_pair, pg_temp.opp_fp, pg_temp.opp_pstat, pg_temp.opp_todo,
