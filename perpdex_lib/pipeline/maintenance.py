@@ -35,6 +35,14 @@ def ensure_partitions(connect: Connect, now: datetime, months_ahead: int = 2) ->
     return created
 
 
+def refresh_rollups(connect: Connect, since: datetime) -> int:
+    """Recompute the dashboard's daily funding rollup (``reporting.funding_daily``) for UTC days >= ``since``."""
+    with connect() as conn:
+        rows = conn.execute("SELECT reporting.refresh_funding_daily(%s)", (since,)).fetchone()[0]
+    log.info("funding_daily: %s rows refreshed since %s", rows, since.isoformat())
+    return int(rows)
+
+
 def _partitions(conn: psycopg.Connection, table: str) -> list[tuple[str, datetime]]:
     """(qualified name, upper bound) of every partition of ``table``."""
     rows = conn.execute(

@@ -103,6 +103,9 @@ def run_backfill(venue: str) -> dict[str, Any]:
     ctx = _context()
     start, end = backfill_window(*_interval(ctx))
     rec = backfill_venue(Venue(venue), start=start, end=end, run_id=ctx["run_id"], connect=warehouse_connect())
+    from perpdex_lib.pipeline.maintenance import refresh_rollups
+
+    refresh_rollups(warehouse_connect(), start)  # the dashboard's long windows read the daily rollup
     return rec.summary()
 
 
@@ -119,11 +122,15 @@ def backfill_window(start: datetime | None, end: datetime) -> tuple[datetime, da
 
 
 def run_partitions_and_retention() -> dict[str, Any]:
-    from perpdex_lib.pipeline.maintenance import apply_retention, ensure_partitions
+    from perpdex_lib.pipeline.maintenance import apply_retention, ensure_partitions, refresh_rollups
 
     now = datetime.now(UTC)
     connect = warehouse_connect()
-    return {"partitions_created": ensure_partitions(connect, now), **apply_retention(connect, now)}
+    return {
+        "partitions_created": ensure_partitions(connect, now),
+        **apply_retention(connect, now),
+        "funding_daily_rows": refresh_rollups(connect, now - timedelta(days=2)),
+    }
 
 
 def run_freshness() -> dict[str, Any]:

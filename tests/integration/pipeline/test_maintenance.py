@@ -10,7 +10,13 @@ import pytest
 
 from perpdex_lib.domain import FundingKind, FundingRate, MarketSnapshot, RateUnit, Venue
 from perpdex_lib.pipeline.config import PipelineSettings
-from perpdex_lib.pipeline.maintenance import apply_retention, ensure_partitions, freshness, quarantine_summary
+from perpdex_lib.pipeline.maintenance import (
+    apply_retention,
+    ensure_partitions,
+    freshness,
+    quarantine_summary,
+    refresh_rollups,
+)
 from perpdex_lib.venues.batch import Reject
 from perpdex_lib.warehouse.load import load_funding_rates, load_snapshots, quarantine
 
@@ -61,3 +67,19 @@ def test_retention_drops_whole_old_partitions_and_keeps_recent_rows(clean_db: st
         assert [r[0] for r in conn.execute("SELECT ts FROM market.market_snapshots").fetchall()] == [NOW]
     summary = quarantine_summary(connect, NOW - timedelta(hours=1))
     assert summary == [{"venue": "grvt", "endpoint": "funding", "reason_code": "rate_out_of_range", "rows": 1}]
+
+
+def test_refresh_rollups_keeps_the_dashboards_daily_table_current(clean_db: str) -> None:
+    day = NOW.replace(hour=0, minute=0, second=0)
+    rates = [
+        FundingRate(Venue.LIGHTER, "BTC", "BTC", FundingKind.SETTLED, day + timedelta(hours=h), Decimal(raw),
+                    RateUnit.FRACTION_PER_INTERVAL, Decimal(1), None, NOW)
+        for h, raw in ((1, "0.0001"), (2, "0.0003"))
+    ]
+    with psycopg.connect(clean_db) as conn:
+        load_funding_rates(conn, rates)
+    assert refresh_rollups(lambda: psycopg.connect(clean_db), day) == 1
+    with psycopg.connect(clean_db) as conn:
+        row = conn.execute("SELECT asset, venue, rate_per_hour_avg, rate_per_hour_min, rate_per_hour_max, samples "
+                           "FROM reporting.funding_daily").fetchone()
+    assert row == ("BTC", "lighter", Decimal("0.0002"), Decimal("0.0001"), Decimal("0.0003"), 2)
