@@ -191,12 +191,7 @@ class Daemon:
             if now_m - last["heartbeat"] >= self.cfg.loop.heartbeat_interval_s:
                 await self._heartbeat(state.value)
                 last["heartbeat"] = now_m
-            pairs = await self.journal.live_pairs()
-            for pair in pairs:
-                if state is TradingState.HALTED:
-                    await self._freeze(pair)
-                else:
-                    await self._safe_step(pair)
+            await self._drive_pairs(state)
             if not self.reconciled or now_m - last["reconcile"] >= self.cfg.loop.reconcile_interval_s:
                 await self._reconcile()
                 last["reconcile"] = now_m
@@ -211,6 +206,14 @@ class Daemon:
             timeout = self.cfg.loop.active_interval_s if busy else self.cfg.loop.poll_interval_s
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    async def _drive_pairs(self, state: TradingState) -> None:
+        """Step every live pair; HALTED only resolves outcomes and cancels working orders."""
+        for pair in await self.journal.live_pairs():
+            if state is TradingState.HALTED:
+                await self._freeze(pair)
+            else:
+                await self._safe_step(pair)
 
     async def _safe_step(self, pair: PairRow) -> PairRow:
         before = pair.state

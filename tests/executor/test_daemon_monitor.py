@@ -128,9 +128,10 @@ async def test_a_failed_position_query_is_never_flat(daemon):
 
 async def test_halted_state_submits_nothing(daemon):
     pair = await _open_pair(daemon)
-    await daemon.journal.set_trading_state(TradingState.HALTED, "test", by="test")
     await daemon.driver.begin_exit(pair, "manual")
     n_before = len(await daemon.journal.orders(pair.pair_id))
-    pair = await daemon.journal.pair(pair.pair_id)
-    await daemon._freeze(pair)
-    assert len(await daemon.journal.orders(pair.pair_id)) == n_before
+    await daemon._drive_pairs(TradingState.HALTED)
+    assert len(await daemon.journal.orders(pair.pair_id)) == n_before  # nothing was sent while halted
+    assert (await daemon.journal.pair(pair.pair_id)).state is PairState.EXITING
+    await daemon._drive_pairs(TradingState.REDUCE_ONLY)  # the same pair does exit once the halt is lifted
+    assert len(await daemon.journal.orders(pair.pair_id)) > n_before
