@@ -12,20 +12,10 @@ import pytest
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
 from perpdex_lib.venues.base import open_market_data
 from perpdex_lib.venues.errors import VenueParseError, VenueUnavailable
+from tests.integration.venues.conftest import instrument_of
 from tests.venues_support import replay_client, set_faults
 
 V = Venue.GRVT
-
-
-@pytest.fixture
-async def client(sim_settings):
-    md = open_market_data(V, sim_settings)
-    async with md.http:
-        yield md
-
-
-async def _instrument(md, name: str):
-    return next(i for i in (await md.instruments()).items if i.asset == name)
 
 
 async def test_instruments_match_the_model(client, sim_model):
@@ -109,7 +99,7 @@ async def test_a_failed_ticker_round_is_not_reused(private_sim, private_sim_sett
 
 
 async def test_settled_history_matches_the_model(client, sim_model):
-    btc = await _instrument(client, "BTC")
+    btc = await instrument_of(client, "BTC")
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=3)
     batch = await client.funding_history(btc, start, end)
@@ -123,7 +113,7 @@ async def test_settled_history_matches_the_model(client, sim_model):
 
 
 async def test_history_paginates_past_the_1000_row_page(client, sim_model):
-    tia = await _instrument(client, "TIA")  # hourly: 50 days = 1200 settlements = two pages
+    tia = await instrument_of(client, "TIA")  # hourly: 50 days = 1200 settlements = two pages
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=50)
     requests_before = client.http.requests_sent
@@ -138,7 +128,7 @@ async def test_history_paginates_past_the_1000_row_page(client, sim_model):
 
 
 async def test_order_book_sorted_and_from_the_model(client, sim_model):
-    eth = await _instrument(client, "ETH")
+    eth = await instrument_of(client, "ETH")
     book = await client.order_book(eth, depth=20)
     assert len(book.bids) == len(book.asks) == 20
     assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)

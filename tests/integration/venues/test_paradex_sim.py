@@ -10,20 +10,10 @@ import pytest
 
 from perpdex_lib.domain import FundingKind, RateUnit, Venue
 from perpdex_lib.venues.base import open_market_data
+from tests.integration.venues.conftest import instrument_of
 from tests.venues_support import replay_client, set_faults
 
 V = Venue.PARADEX
-
-
-@pytest.fixture
-async def client(sim_settings):
-    md = open_market_data(V, sim_settings)
-    async with md.http:
-        yield md
-
-
-async def _instrument(md, name: str):
-    return next(i for i in (await md.instruments()).items if i.asset == name)
 
 
 async def test_instruments_match_the_model(client, sim_model):
@@ -72,7 +62,7 @@ async def test_snapshots_match_the_model(client, sim_model):
 
 
 async def test_settled_history_matches_the_model(client, sim_model):
-    sol = await _instrument(client, "SOL")
+    sol = await instrument_of(client, "SOL")
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=5)
     batch = await client.funding_history(sol, start, end)
@@ -85,7 +75,7 @@ async def test_settled_history_matches_the_model(client, sim_model):
 
 
 async def test_history_asks_one_short_window_per_boundary(client, sim_model):
-    btc = await _instrument(client, "BTC")
+    btc = await instrument_of(client, "BTC")
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     start = end - timedelta(days=60)
     before = client.http.requests_sent
@@ -116,7 +106,7 @@ async def test_sim_cursor_pages_do_not_overlap(sim_urls, sim_model):
 
 
 async def test_order_book_sorted_and_from_the_model(client, sim_model):
-    eth = await _instrument(client, "ETH")
+    eth = await instrument_of(client, "ETH")
     book = await client.order_book(eth, depth=15)
     assert len(book.bids) == len(book.asks) == 15
     assert [lv.price for lv in book.bids] == sorted((lv.price for lv in book.bids), reverse=True)
